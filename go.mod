@@ -1,0 +1,3 @@
+module github.com/zmqkit/zmqkit
+
+go 1.26

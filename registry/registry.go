@@ -1,0 +1,181 @@
+// Package registry holds the tables of transports and security mechanisms
+// that zmqkit sockets can use. Plugins register themselves from init() in
+// the Default registry; a context can carry its own Registry instead, which
+// keeps tests and embedders off the globals.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/zmqkit/zmqkit/registry/mechanism"
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// ErrUnknownTransport is wrapped by Transport for a scheme nobody
+// registered (libzmq: EPROTONOSUPPORT).
+var ErrUnknownTransport = errors.New("registry: unknown transport")
+
+// ErrUnknownMechanism is wrapped by Mechanism for an unregistered name.
+var ErrUnknownMechanism = errors.New("registry: unknown mechanism")
+
+// knownPackages names the package providing each well-known scheme or
+// mechanism, for error messages.
+var knownPackages = map[string]string{
+	"tcp":    "github.com/zmqkit/zmqkit/plugins/tcp",
+	"ipc":    "github.com/zmqkit/zmqkit/plugins/ipc",
+	"inproc": "github.com/zmqkit/zmqkit/plugins/inproc",
+	"ws":     "github.com/zmqkit/zmqkit/plugins/ws",
+	"wss":    "github.com/zmqkit/zmqkit/plugins/ws",
+	"vmci":   "github.com/zmqkit/zmqkit/plugins/vmci",
+	"vsock":  "github.com/zmqkit/zmqkit/plugins/vmci",
+	"pgm":    "github.com/zmqkit/zmqkit/plugins/pgm",
+	"epgm":   "github.com/zmqkit/zmqkit/plugins/pgm",
+	"udp":    "github.com/zmqkit/zmqkit/plugins/udp",
+	"PLAIN":  "github.com/zmqkit/zmqkit/plugins/plain",
+	"CURVE":  "github.com/zmqkit/zmqkit/plugins/curve",
+}
+
+// Registry is a set of transports keyed by scheme and mechanisms keyed by
+// ZMTP name. It is safe for concurrent use.
+type Registry struct {
+	mu         sync.RWMutex
+	transports map[string]transport.Transport
+	mechanisms map[string]mechanism.Mechanism
+}
+
+// New returns an empty registry.
+func New() *Registry {
+	return &Registry{
+		transports: map[string]transport.Transport{},
+		mechanisms: map[string]mechanism.Mechanism{},
+	}
+}
+
+// Default is the registry plugins register into from init().
+var Default = New()
+
+// RegisterTransport adds t under each of its schemes. It panics if t is nil,
+// has no scheme, or a scheme is already registered.
+func (r *Registry) RegisterTransport(t transport.Transport) {
+	if t == nil {
+		panic("registry: nil transport")
+	}
+	schemes := t.Schemes()
+	if len(schemes) == 0 {
+		panic("registry: transport with no scheme")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range schemes {
+		if _, dup := r.transports[s]; dup {
+			panic("registry: transport scheme registered twice: " + s)
+		}
+	}
+	for _, s := range schemes {
+		r.transports[s] = t
+	}
+}
+
+// RegisterMechanism adds m under m.Name(). It panics on nil or duplicates.
+func (r *Registry) RegisterMechanism(m mechanism.Mechanism) {
+	if m == nil {
+		panic("registry: nil mechanism")
+	}
+	name := m.Name()
+	if name == "" || len(name) > 20 {
+		panic("registry: invalid mechanism name " + name)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.mechanisms[name]; dup {
+		panic("registry: mechanism registered twice: " + name)
+	}
+	r.mechanisms[name] = m
+}
+
+// Transport returns the transport for scheme, or an error wrapping
+// ErrUnknownTransport that names the package to import.
+func (r *Registry) Transport(scheme string) (transport.Transport, error) {
+	r.mu.RLock()
+	t, ok := r.transports[scheme]
+	r.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	if pkg, known := knownPackages[scheme]; known {
+		return nil, fmt.Errorf("%w %q: import _ %q (or plugins/all)", ErrUnknownTransport, scheme, pkg)
+	}
+	return nil, fmt.Errorf("%w %q: no plugin registers this scheme", ErrUnknownTransport, scheme)
+}
+
+// Mechanism returns the mechanism registered as name.
+func (r *Registry) Mechanism(name string) (mechanism.Mechanism, error) {
+	r.mu.RLock()
+	m, ok := r.mechanisms[name]
+	r.mu.RUnlock()
+	if ok {
+		return m, nil
+	}
+	if pkg, known := knownPackages[name]; known {
+		return nil, fmt.Errorf("%w %q: import _ %q", ErrUnknownMechanism, name, pkg)
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownMechanism, name)
+}
+
+// Transports lists the registered schemes, sorted.
+func (r *Registry) Transports() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.transports))
+	for s := range r.transports {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Mechanisms lists the registered mechanism names, sorted.
+func (r *Registry) Mechanisms() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.mechanisms))
+	for s := range r.mechanisms {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Clone returns a new registry holding the same entries.
+func (r *Registry) Clone() *Registry {
+	c := New()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for k, v := range r.transports {
+		c.transports[k] = v
+	}
+	for k, v := range r.mechanisms {
+		c.mechanisms[k] = v
+	}
+	return c
+}
+
+// RegisterTransport registers t in Default; call it from init().
+func RegisterTransport(t transport.Transport) { Default.RegisterTransport(t) }
+
+// RegisterMechanism registers m in Default; call it from init().
+func RegisterMechanism(m mechanism.Mechanism) { Default.RegisterMechanism(m) }
+
+// SplitEndpoint splits "scheme://address" at the first "://". It returns an
+// error wrapping transport.ErrInvalidEndpoint when either part is empty.
+func SplitEndpoint(endpoint string) (scheme, addr string, err error) {
+	i := strings.Index(endpoint, "://")
+	if i <= 0 || i+3 >= len(endpoint) {
+		return "", "", fmt.Errorf("%w: %q", transport.ErrInvalidEndpoint, endpoint)
+	}
+	return endpoint[:i], endpoint[i+3:], nil
+}

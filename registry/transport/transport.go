@@ -1,0 +1,213 @@
+// Package transport defines the contract between the zmqkit core and its
+// transport plugins, the way database/sql/driver defines the contract for
+// SQL drivers. It has no dependencies on the core.
+//
+// A transport is registered under one or more URI schemes ("tcp", "ipc",
+// "inproc", "ws", ...) and can listen and dial. What a connection carries
+// depends on the transport's kind:
+//
+//   - a StreamConn is a reliable byte stream; the core runs ZMTP over it
+//     (tcp, ipc, vmci);
+//   - a FrameConn carries whole ZMTP frames; the core runs the ZMTP
+//     handshake and commands over it but no stream framing (ws, pgm, udp);
+//   - a PipeConn is an in-process rendezvous: it hands the core's own
+//     opaque pipe value from the dialing socket to the listening one with
+//     no encoding at all (inproc). It can not cross a process boundary.
+//
+// Transports report their lifecycle (listening, accepted, connected, ...)
+// through Config.Hook, so socket monitoring works the same for every
+// transport, built in or loaded out of process. Everything in this package
+// is plain data or interfaces whose methods take and return plain data, so
+// an adapter can carry it over RPC.
+package transport
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Kind says what a transport's connections carry.
+type Kind int
+
+const (
+	// KindStream connections are byte streams carrying ZMTP (tcp, ipc, vmci).
+	KindStream Kind = iota
+	// KindFrame connections carry whole frames (ws, pgm, udp).
+	KindFrame
+	// KindPipe connections hand an opaque in-process value over (inproc).
+	KindPipe
+)
+
+// Transport is implemented by every transport plugin.
+type Transport interface {
+	// Schemes lists the URI schemes this transport serves, e.g. ["tcp"].
+	Schemes() []string
+	// Kind says what its connections carry.
+	Kind() Kind
+	// Listen binds addr (the endpoint without "scheme://") and returns a
+	// listener. It is synchronous: when it returns without error the
+	// listener accepts connections. Errors wrap ErrAddrInUse,
+	// ErrAddrNotAvailable, ErrInvalidEndpoint, ... where they apply.
+	Listen(ctx context.Context, scheme, addr string, cfg *Config) (Listener, error)
+	// Dial connects to addr and returns the connection. It honours ctx.
+	// A refused or failed attempt returns an error; the core retries
+	// with its reconnect policy.
+	Dial(ctx context.Context, scheme, addr string, cfg *Config) (Conn, error)
+}
+
+// Listener accepts connections for a bound endpoint.
+type Listener interface {
+	// Accept waits for the next connection. After Close it returns an
+	// error wrapping ErrClosed.
+	Accept(ctx context.Context) (Conn, error)
+	// Endpoint is the resolved endpoint, scheme included, as
+	// ZMQ_LAST_ENDPOINT reports it (e.g. "tcp://127.0.0.1:40123").
+	Endpoint() string
+	// Close stops listening and releases the address (an ipc socket file
+	// is removed). It reports CLOSED (or CLOSE_FAILED) through the hook.
+	Close() error
+}
+
+// Conn is a connection; it is also a StreamConn, a FrameConn or a PipeConn
+// according to the transport's Kind.
+type Conn interface {
+	io.Closer
+	// LocalAddress and RemoteAddress are the endpoint strings of both ends
+	// (e.g. "tcp://127.0.0.1:5555"); either may be empty.
+	LocalAddress() string
+	RemoteAddress() string
+	// PeerAddress is the peer's address as ZMQ's Peer-Address property
+	// gives it: the numeric IP without port for tcp; may be empty.
+	PeerAddress() string
+	// FD is the OS descriptor of the connection, or -1.
+	FD() int
+}
+
+// StreamConn is a reliable, ordered byte stream.
+type StreamConn interface {
+	Conn
+	io.Reader
+	io.Writer
+	// SetReadDeadline and SetWriteDeadline behave as net.Conn's.
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+}
+
+// Buffers is implemented by stream connections that can write several
+// buffers with one system call (net.Buffers / writev).
+type Buffers interface {
+	WriteBuffers(bufs [][]byte) (int64, error)
+}
+
+// Frame flags, as in the ZMTP flags octet.
+const (
+	FlagMore    byte = 0x01
+	FlagCommand byte = 0x04
+)
+
+// FrameConn carries whole frames. ReadFrame appends the next frame's body
+// to buf and returns it with its flags.
+type FrameConn interface {
+	Conn
+	ReadFrame(buf []byte) (body []byte, flags byte, err error)
+	WriteFrame(body []byte, flags byte) error
+	// Flush writes out frames WriteFrame buffered.
+	Flush() error
+}
+
+// PipeConn is an in-process connection: Value is the opaque value the
+// dialing side gave in Config.Offer. On the dialing side it is nil.
+type PipeConn interface {
+	Conn
+	Value() any
+}
+
+// Config carries what a socket gives its transport for one bind or connect.
+// Zero values mean "the OS or transport default".
+type Config struct {
+	// Hook receives lifecycle events; nil drops them.
+	Hook Hook
+	// Endpoint is the endpoint as the application gave it.
+	Endpoint string
+	// Scope isolates in-process names: inproc names are per context.
+	Scope string
+	// Offer is the value an in-process dial hands to the listener.
+	Offer any
+
+	IPv6         bool
+	SendBuffer   int // ZMQ_SNDBUF, bytes; <=0 OS default
+	RecvBuffer   int // ZMQ_RCVBUF, bytes; <=0 OS default
+	Backlog      int // ZMQ_BACKLOG
+	TOS          int // ZMQ_TOS
+	Priority     int // ZMQ_PRIORITY
+	BindToDevice string
+	// KeepAlive: -1 OS default, 0 off, 1 on (ZMQ_TCP_KEEPALIVE).
+	KeepAlive         int
+	KeepAliveCount    int           // ZMQ_TCP_KEEPALIVE_CNT, -1 default
+	KeepAliveIdle     time.Duration // ZMQ_TCP_KEEPALIVE_IDLE, <=0 default
+	KeepAliveInterval time.Duration // ZMQ_TCP_KEEPALIVE_INTVL, <=0 default
+	MaxRetransmit     time.Duration // ZMQ_TCP_MAXRT (TCP_USER_TIMEOUT)
+	ConnectTimeout    time.Duration // ZMQ_CONNECT_TIMEOUT, 0 none
+
+	// Extra carries transport-specific options by name (e.g. ws TLS).
+	Extra map[string]any
+}
+
+// Event kinds a transport reports, numbered as libzmq's monitor events.
+type EventKind uint32
+
+// Lifecycle events; the values are libzmq's ZMQ_EVENT_* numbers.
+const (
+	EventConnected      EventKind = 0x0001
+	EventConnectDelayed EventKind = 0x0002
+	EventConnectRetried EventKind = 0x0004
+	EventListening      EventKind = 0x0008
+	EventBindFailed     EventKind = 0x0010
+	EventAccepted       EventKind = 0x0020
+	EventAcceptFailed   EventKind = 0x0040
+	EventClosed         EventKind = 0x0080
+	EventCloseFailed    EventKind = 0x0100
+	EventDisconnected   EventKind = 0x0200
+)
+
+// Event is one lifecycle event. It is plain data.
+type Event struct {
+	Kind     EventKind
+	Endpoint string // the bound or connect endpoint
+	Local    string // local address of the connection, if any
+	Remote   string // remote address of the connection, if any
+	FD       int    // descriptor concerned, -1 if none
+	Errno    int    // platform errno for *_FAILED events, 0 if none
+	Err      error  // the error behind a failure, if any
+}
+
+// Hook receives lifecycle events. Implementations must not block.
+type Hook interface {
+	TransportEvent(e Event)
+}
+
+// HookFunc adapts a function to Hook.
+type HookFunc func(Event)
+
+// TransportEvent calls f(e).
+func (f HookFunc) TransportEvent(e Event) { f(e) }
+
+// Emit sends e to cfg.Hook if there is one.
+func (cfg *Config) Emit(e Event) {
+	if cfg != nil && cfg.Hook != nil {
+		cfg.Hook.TransportEvent(e)
+	}
+}
+
+// Errors transports wrap so the core can map them to libzmq's errno values.
+var (
+	ErrClosed           = errors.New("transport: closed")                  // ENOTSOCK/ETERM
+	ErrInvalidEndpoint  = errors.New("transport: invalid endpoint")        // EINVAL
+	ErrAddrInUse        = errors.New("transport: address in use")          // EADDRINUSE
+	ErrAddrNotAvailable = errors.New("transport: address not available")   // EADDRNOTAVAIL
+	ErrNoDevice         = errors.New("transport: no such device")          // ENODEV
+	ErrNameTooLong      = errors.New("transport: name too long")           // ENAMETOOLONG
+	ErrNotSupported     = errors.New("transport: operation not supported") // ENOTSUP
+)
