@@ -57,6 +57,16 @@ type Transport interface {
 	Dial(ctx context.Context, scheme, addr string, cfg *Config) (Conn, error)
 }
 
+// DialChecker is implemented by transports that can check the syntax of a
+// dial address without connecting. The core calls CheckDial synchronously
+// at Connect time, so a malformed endpoint fails the connect call itself
+// (libzmq: EINVAL from zmq_connect) instead of failing every reconnect
+// attempt; name resolution still happens at each Dial. Errors wrap
+// ErrInvalidEndpoint (or ErrNameTooLong, ...) and name the endpoint.
+type DialChecker interface {
+	CheckDial(scheme, addr string) error
+}
+
 // Listener accepts connections for a bound endpoint.
 type Listener interface {
 	// Accept waits for the next connection. After Close it returns an

@@ -1,0 +1,710 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zmqkit/zmqkit/registry/mechanism"
+	"github.com/zmqkit/zmqkit/registry/transport"
+	"github.com/zmqkit/zmqkit/zmtp"
+)
+
+const (
+	readBufferSize  = 64 << 10
+	writeBufferSize = 64 << 10
+	writeBatch      = 64
+	largeFrame      = 16 << 10 // frames this large are written without copying
+)
+
+// engineError classifies why a connection ended, as libzmq's engine does:
+// connection errors and timeouts reconnect, protocol errors do not.
+type engineError struct {
+	kind      int // errConnection, errTimeout, errProtocol
+	handshake bool
+	err       error
+}
+
+const (
+	errConnection = iota
+	errTimeout
+	errProtocol
+)
+
+func (e *engineError) Error() string { return e.err.Error() }
+func (e *engineError) Unwrap() error { return e.err }
+
+func protoErr(err error) error { return &engineError{kind: errProtocol, err: err} }
+
+// engine runs ZMTP over one stream connection: the greeting, the
+// mechanism handshake, then a reader loop (this goroutine) and a writer
+// goroutine that batches many messages per write.
+type engine struct {
+	sock     *Socket
+	conn     transport.StreamConn
+	rd       *zmtp.Reader
+	opts     Options
+	endpoint string
+	ver      zmtp.Version
+	mech     mechanism.Session
+	xform    bool
+	props    *Properties
+	pipe     *pipe
+
+	wake  chan struct{} // writer: out queue became readable / command queued
+	rwake chan struct{} // reader: in queue has room again
+	done  chan struct{}
+	once  sync.Once
+
+	idle     atomic.Bool
+	recvSeen atomic.Uint64 // frames received, for heartbeats
+
+	cmdMu sync.Mutex
+	cmds  [][]byte // command bodies waiting for the writer
+
+	ttlReq time.Duration // a PING TTL for the writer to arm (cmdMu)
+
+	wbuf     []byte
+	scratch  []byte
+	scratch2 []byte
+	scratch3 []byte
+	batch   []Msg
+	wg      sync.WaitGroup
+}
+
+func newEngine(s *Socket, conn transport.StreamConn, endpoint string) *engine {
+	s.mu.Lock()
+	opts := s.opts
+	s.mu.Unlock()
+	e := &engine{
+		sock:     s,
+		conn:     conn,
+		opts:     opts,
+		endpoint: endpoint,
+		wake:     make(chan struct{}, 1),
+		rwake:    make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	e.idle.Store(true)
+	return e
+}
+
+func (e *engine) signalWriter() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *engine) signalReader() {
+	select {
+	case e.rwake <- struct{}{}:
+	default:
+	}
+}
+
+// stop makes run return soon.
+func (e *engine) stop() {
+	e.once.Do(func() {
+		close(e.done)
+		e.conn.Close()
+	})
+}
+
+func (e *engine) write(b []byte) error {
+	_, err := e.conn.Write(b)
+	return err
+}
+
+// handshake runs the greeting and the mechanism handshake, with libzmq's
+// send order: signature, then major version, then the rest, each only
+// after the peer's matching part has arrived.
+func (e *engine) handshake() error {
+	if e.opts.HandshakeInterval > 0 {
+		d := time.Now().Add(e.opts.HandshakeInterval)
+		e.conn.SetReadDeadline(d)
+		e.conn.SetWriteDeadline(d)
+		defer func() {
+			e.conn.SetReadDeadline(time.Time{})
+			e.conn.SetWriteDeadline(time.Time{})
+		}()
+	}
+	out := zmtp.AppendSignature(make([]byte, 0, 64), len(e.opts.RoutingID))
+	if err := e.write(out); err != nil {
+		return err
+	}
+	b, err := e.rd.PeekAvailable()
+	if err != nil {
+		return err
+	}
+	if b[0] != 0xFF {
+		return e.handshakeV1()
+	}
+	if b, err = e.rd.Peek(zmtp.SignatureSize); err != nil {
+		return err
+	}
+	if zmtp.IsV1Signature(b) {
+		return e.handshakeV1()
+	}
+	if err := e.write([]byte{3}); err != nil {
+		return err
+	}
+	if b, err = e.rd.Peek(zmtp.SignatureSize + 1); err != nil {
+		return err
+	}
+	switch b[10] {
+	case 0:
+		return protoErr(fmt.Errorf("%w: versioned ZMTP/1.0 peer", ErrProtocol))
+	case 1:
+		return e.handshakeV2()
+	}
+	out = zmtp.AppendGreetingTail(out[:0], e.opts.Mechanism, e.opts.AsServer)
+	if err := e.write(out); err != nil {
+		return err
+	}
+	if b, err = e.rd.Peek(zmtp.GreetingSize); err != nil {
+		return err
+	}
+	g, err := zmtp.ParseGreeting(b)
+	if err != nil {
+		return protoErr(err)
+	}
+	e.rd.Discard(zmtp.GreetingSize)
+	e.ver = zmtp.PeerVersion(g.Major, g.Minor)
+	if g.Mechanism != zmtp.MechanismField(e.opts.Mechanism) {
+		return protoErr(&mechanism.ProtocolError{Code: mechanism.ErrZMTPMechanismMismatch,
+			Msg: fmt.Sprintf("peer mechanism %q, ours %q", g.MechanismName(), e.opts.Mechanism)})
+	}
+	return e.mechanismHandshake()
+}
+
+func (e *engine) legacyAllowed() error {
+	if e.opts.Mechanism != "NULL" || e.opts.ZAPDomain != "" {
+		return protoErr(fmt.Errorf("%w: ZMTP/1.0 or 2.0 peer with security enabled", ErrProtocol))
+	}
+	return nil
+}
+
+// handshakeV1 completes the greeting with a ZMTP/1.0 peer: the signature we
+// sent is the header of our identity frame; its identity frame follows.
+func (e *engine) handshakeV1() error {
+	if err := e.legacyAllowed(); err != nil {
+		return err
+	}
+	if len(e.opts.RoutingID) > 0 {
+		if err := e.write(e.opts.RoutingID); err != nil {
+			return err
+		}
+	}
+	_, size, err := e.rd.ReadV1Header(255)
+	if err != nil {
+		return protoErr(err)
+	}
+	id, err := e.rd.ReadBody(nil, size)
+	if err != nil {
+		return err
+	}
+	e.ver = zmtp.V10
+	e.props = e.baseProps()
+	e.props.set("Identity", string(id))
+	return nil
+}
+
+// handshakeV2 completes the greeting with a ZMTP/2.0 peer: socket type
+// octet, then an identity frame each way.
+func (e *engine) handshakeV2() error {
+	if err := e.legacyAllowed(); err != nil {
+		return err
+	}
+	out := []byte{byte(e.sock.typ)}
+	out = zmtp.AppendFrame(out, e.opts.RoutingID, 0)
+	if err := e.write(out); err != nil {
+		return err
+	}
+	if _, err := e.rd.Peek(12); err != nil {
+		return err
+	}
+	e.rd.Discard(12)
+	_, size, err := e.rd.ReadHeader(255, false)
+	if err != nil {
+		return protoErr(err)
+	}
+	id, err := e.rd.ReadBody(nil, size)
+	if err != nil {
+		return err
+	}
+	e.ver = zmtp.V20
+	e.props = e.baseProps()
+	e.props.set("Identity", string(id))
+	return nil
+}
+
+func (e *engine) baseProps() *Properties {
+	p := &Properties{}
+	if pa := e.conn.PeerAddress(); pa != "" {
+		p.set("Peer-Address", pa)
+	}
+	return p
+}
+
+func (e *engine) localMetadata() []mechanism.Property {
+	props := []mechanism.Property{{Name: "Socket-Type", Value: []byte(e.sock.typ.String())}}
+	switch e.sock.typ {
+	case REQ, DEALER, ROUTER:
+		props = append(props, mechanism.Property{Name: "Identity", Value: e.opts.RoutingID})
+	}
+	for _, k := range sortedKeys(e.opts.Metadata) {
+		props = append(props, mechanism.Property{Name: k, Value: []byte(e.opts.Metadata[k])})
+	}
+	return props
+}
+
+func (e *engine) checkPeer(props []mechanism.Property) error {
+	for _, p := range props {
+		if p.Name == "Socket-Type" {
+			if e.sock.typ == STREAM || e.sock.typ.Compatible(string(p.Value)) {
+				return nil
+			}
+			return &mechanism.ProtocolError{Code: mechanism.ErrZMTPInvalidMetadata,
+				Msg: fmt.Sprintf("socket type %s can not talk to %s", e.sock.typ, p.Value)}
+		}
+	}
+	return &mechanism.ProtocolError{Code: mechanism.ErrZMTPInvalidMetadata, Msg: "no Socket-Type"}
+}
+
+func (e *engine) mechanismHandshake() error {
+	var m mechanism.Mechanism = nullMechanism{}
+	if e.opts.Mechanism != "NULL" {
+		var err error
+		if m, err = e.sock.ctx.reg.Mechanism(e.opts.Mechanism); err != nil {
+			return protoErr(err)
+		}
+	}
+	sess, err := m.NewSession(&mechanism.Config{
+		AsServer:         e.opts.AsServer,
+		SocketType:       e.sock.typ.String(),
+		Metadata:         e.localMetadata(),
+		Options:          e.opts.MechanismOptions,
+		ZAPDomain:        e.opts.ZAPDomain,
+		ZAPEnforceDomain: e.opts.ZAPEnforceDomain,
+		PeerAddress:      e.conn.PeerAddress(),
+		RoutingID:        e.opts.RoutingID,
+		CheckPeer:        e.checkPeer,
+	})
+	if err != nil {
+		return protoErr(err)
+	}
+	e.mech = sess
+	var body []byte
+	for {
+		for {
+			cmd, err := sess.Next()
+			if err != nil {
+				return protoErr(err)
+			}
+			if cmd == nil {
+				break
+			}
+			if err := e.write(zmtp.AppendFrame(e.scratch[:0], cmd, zmtp.FlagCommand)); err != nil {
+				return err
+			}
+		}
+		switch sess.Status() {
+		case mechanism.Ready:
+			e.xform = sess.Transforms()
+			e.props = e.baseProps()
+			for _, p := range sess.PeerProperties() {
+				e.props.set(p.Name, string(p.Value))
+			}
+			return nil
+		case mechanism.Failed:
+			return protoErr(fmt.Errorf("%w: handshake failed", ErrProtocol))
+		}
+		flags, size, err := e.rd.ReadHeader(maxHandshakeCommand, true)
+		if err != nil {
+			if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
+				return protoErr(err)
+			}
+			return err
+		}
+		if body, err = e.rd.ReadBody(body[:0], size); err != nil {
+			return err
+		}
+		if flags&zmtp.FlagCommand == 0 {
+			return protoErr(&mechanism.ProtocolError{Code: mechanism.ErrZMTPUnexpectedCommand, Msg: "data frame during handshake"})
+		}
+		if zmtp.IsCommand(body, zmtp.CmdError) {
+			_, data, _ := zmtp.ParseCommand(body)
+			reason, _ := zmtp.ParseError(data)
+			switch reason {
+			case "300", "400", "500":
+				st := int(reason[0]-'0') * 100
+				return protoErr(&mechanism.AuthError{Status: st, Text: reason})
+			}
+			return protoErr(fmt.Errorf("%w: peer sent ERROR %q", ErrProtocol, reason))
+		}
+		if err := sess.Process(body); err != nil {
+			return protoErr(err)
+		}
+	}
+}
+
+const maxHandshakeCommand = 64 << 10
+
+// run drives the connection until it ends. getPipe is called once the
+// handshake succeeded to obtain the pipe to serve.
+func (e *engine) run(getPipe func(e *engine) *pipe) error {
+	e.rd = zmtp.NewReader(e.conn, readBufferSize)
+	if err := e.handshake(); err != nil {
+		e.stop()
+		return classify(err, true)
+	}
+	p := getPipe(e)
+	if p == nil {
+		e.stop()
+		return &engineError{kind: errConnection, err: errStopped}
+	}
+	e.pipe = p
+	p.mu.Lock()
+	p.eng = e
+	p.mu.Unlock()
+	p.out.mu.Lock()
+	p.out.onReadable = e.signalWriter
+	p.out.mu.Unlock()
+	p.in.mu.Lock()
+	p.in.onWritable = e.signalReader
+	p.in.mu.Unlock()
+
+	e.wg.Add(1)
+	go e.writeLoop()
+	if e.ver <= zmtp.V20 && (e.sock.typ == PUB || e.sock.typ == XPUB) && e.ver == zmtp.V10 {
+		// ZMTP/1.0 peers never subscribe: subscribe them to everything.
+		var m Msg
+		m.setFrames(nil, [][]byte{{1}})
+		m.kind = kindSubscribe
+		p.in.pushSwap(&m, true)
+	}
+	err := e.readLoop()
+	e.stop()
+	e.wg.Wait()
+
+	p.out.mu.Lock()
+	p.out.onReadable = nil
+	p.out.mu.Unlock()
+	p.in.mu.Lock()
+	p.in.onWritable = nil
+	p.in.mu.Unlock()
+	p.mu.Lock()
+	if p.eng == e {
+		p.eng = nil
+	}
+	p.mu.Unlock()
+	return classify(err, false)
+}
+
+func classify(err error, handshake bool) error {
+	var ee *engineError
+	if errors.As(err, &ee) {
+		ee.handshake = handshake
+		return ee
+	}
+	kind := errConnection
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		kind = errTimeout
+	}
+	return &engineError{kind: kind, handshake: handshake, err: err}
+}
+
+// readLoop decodes frames into whole messages and queues them.
+func (e *engine) readLoop() error {
+	var staging Msg
+	var offs []int
+	var cmd []byte
+	maxSize := e.opts.MaxMsgSize
+	cmdAllowed := e.ver >= zmtp.V30
+	for {
+		var flags byte
+		var size int
+		var err error
+		if e.ver == zmtp.V10 {
+			flags, size, err = e.rd.ReadV1Header(maxSize)
+		} else {
+			flags, size, err = e.rd.ReadHeader(maxSize, cmdAllowed)
+		}
+		if err != nil {
+			if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
+				return protoErr(err)
+			}
+			return err
+		}
+		e.recvSeen.Add(1)
+		if e.xform {
+			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
+				return err
+			}
+			body, fl, err := e.mech.Decode(e.scratch[:0], cmd, flags)
+			if err != nil {
+				return protoErr(err)
+			}
+			e.scratch = body[:0]
+			if fl&zmtp.FlagCommand != 0 {
+				if err := e.command(body); err != nil {
+					return err
+				}
+				continue
+			}
+			s := len(staging.buf)
+			staging.buf = append(staging.buf, body...)
+			offs = append(offs, s, len(staging.buf))
+			flags = fl
+		} else if flags&zmtp.FlagCommand != 0 {
+			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
+				return err
+			}
+			if err := e.command(cmd); err != nil {
+				return err
+			}
+			continue
+		} else {
+			s := len(staging.buf)
+			if staging.buf, err = e.rd.ReadBody(staging.buf, size); err != nil {
+				return err
+			}
+			offs = append(offs, s, len(staging.buf))
+		}
+		if flags&zmtp.FlagMore != 0 {
+			continue
+		}
+		// whole message: build its frames and queue it
+		nf := len(offs) / 2
+		if cap(staging.fr) < nf {
+			staging.fr = make([][]byte, nf, nf+2)
+		}
+		staging.fr = staging.fr[:nf]
+		for i := 0; i < nf; i++ {
+			staging.fr[i] = staging.buf[offs[2*i]:offs[2*i+1]:offs[2*i+1]]
+		}
+		staging.Frames = staging.fr
+		staging.props = e.props
+		staging.kind = kindData
+		offs = offs[:0]
+		if err := e.deliver(&staging, false); err != nil {
+			return err
+		}
+		staging.buf = staging.buf[:0]
+	}
+}
+
+// deliver queues m on the pipe, waiting for room (HWM) while the
+// connection lives.
+func (e *engine) deliver(m *Msg, force bool) error {
+	for !e.pipe.in.pushSwap(m, force) {
+		select {
+		case <-e.rwake:
+		case <-e.done:
+			return errStopped
+		}
+	}
+	return nil
+}
+
+// command handles a command frame received after the handshake.
+func (e *engine) command(body []byte) error {
+	name, data, err := zmtp.ParseCommand(body)
+	if err != nil {
+		return protoErr(err)
+	}
+	switch string(name) {
+	case zmtp.CmdPing:
+		ttl, ctx, err := zmtp.ParsePing(data)
+		if err != nil {
+			return protoErr(err)
+		}
+		e.queueCommand(zmtp.AppendPong(nil, ctx))
+		if ttl > 0 {
+			e.armTTL(time.Duration(ttl) * 100 * time.Millisecond)
+		}
+	case zmtp.CmdPong:
+	case zmtp.CmdSubscribe, zmtp.CmdCancel:
+		var m Msg
+		first := byte(1)
+		kind := kindSubscribe
+		if string(name) == zmtp.CmdCancel {
+			first, kind = 0, kindCancel
+		}
+		m.buf = append(m.buf[:0], first)
+		m.buf = append(m.buf, data...)
+		m.fr = append(m.fr[:0], m.buf)
+		m.Frames = m.fr
+		m.props = e.props
+		m.kind = kind
+		return e.deliver(&m, true)
+	case zmtp.CmdError:
+		return protoErr(fmt.Errorf("%w: peer sent ERROR", ErrProtocol))
+	}
+	return nil // other commands are ignored, as libzmq does
+}
+
+func (e *engine) queueCommand(body []byte) {
+	e.cmdMu.Lock()
+	e.cmds = append(e.cmds, body)
+	e.cmdMu.Unlock()
+	e.signalWriter()
+}
+
+// ttl handling: the writer loop owns the timers; armTTL passes the request.
+func (e *engine) armTTL(d time.Duration) {
+	e.cmdMu.Lock()
+	if e.ttlReq == 0 {
+		e.ttlReq = d
+	}
+	e.cmdMu.Unlock()
+	e.signalWriter()
+}
+
+// writeLoop batches queued messages and commands into few writes, and
+// runs the heartbeat timers.
+func (e *engine) writeLoop() {
+	defer e.wg.Done()
+	e.wbuf = make([]byte, 0, writeBufferSize+1024)
+	e.batch = make([]Msg, writeBatch)
+	var iov [][]byte
+	bw, _ := e.conn.(transport.Buffers)
+
+	hb := newHeartbeat(e)
+	defer hb.stop()
+
+	for {
+		n := e.pipe.out.popBatch(e.batch)
+		e.cmdMu.Lock()
+		cmds := e.cmds
+		e.cmds = nil
+		ttl := e.ttlReq
+		e.ttlReq = 0
+		e.cmdMu.Unlock()
+		if ttl > 0 {
+			hb.armTTL(ttl)
+		}
+		for _, c := range cmds {
+			if err := e.encode(c, zmtp.FlagCommand); err != nil {
+				e.stop()
+				return
+			}
+		}
+		for i := 0; i < n; i++ {
+			m := &e.batch[i]
+			last := len(m.Frames) - 1
+			if (m.kind == kindSubscribe || m.kind == kindCancel) && e.ver >= zmtp.V31 && len(m.Frames) == 1 && len(m.Frames[0]) > 0 {
+				name := zmtp.CmdSubscribe
+				if m.kind == kindCancel {
+					name = zmtp.CmdCancel
+				}
+				e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, m.Frames[0][1:])
+				if err := e.encode(e.scratch2, zmtp.FlagCommand); err != nil {
+					e.stop()
+					return
+				}
+				continue
+			}
+			for j, f := range m.Frames {
+				var fl byte
+				if j < last {
+					fl = zmtp.FlagMore
+				}
+				if len(f) >= largeFrame && !e.xform && e.ver != zmtp.V10 {
+					// header into wbuf, body written in place
+					e.wbuf = zmtp.AppendFrameHeader(e.wbuf, len(f), fl)
+					iov = append(iov[:0], e.wbuf, f)
+					var err error
+					if bw != nil {
+						_, err = bw.WriteBuffers(iov)
+					} else {
+						if err = e.write(e.wbuf); err == nil {
+							err = e.write(f)
+						}
+					}
+					e.wbuf = e.wbuf[:0]
+					if err != nil {
+						e.stop()
+						return
+					}
+					continue
+				}
+				if err := e.encode(f, fl); err != nil {
+					e.stop()
+					return
+				}
+			}
+		}
+		if n == len(e.batch) && len(e.wbuf) < writeBufferSize {
+			continue // more may be queued: fill the buffer first
+		}
+		if len(e.wbuf) > 0 {
+			if err := e.write(e.wbuf); err != nil {
+				e.stop()
+				return
+			}
+			e.wbuf = e.wbuf[:0]
+		}
+		if n > 0 || len(cmds) > 0 {
+			continue
+		}
+		e.idle.Store(true)
+		if !e.pipe.out.empty() {
+			e.idle.Store(false)
+			continue
+		}
+		select {
+		case <-e.wake:
+		case <-hb.c():
+			if !hb.fire() {
+				e.stop()
+				return
+			}
+		case <-e.done:
+			return
+		}
+		e.idle.Store(false)
+	}
+}
+
+// encode appends one frame (a command when flags has FlagCommand) to wbuf,
+// through the mechanism when it transforms frames, writing out when full.
+func (e *engine) encode(body []byte, flags byte) error {
+	if e.xform {
+		var err error
+		var fl byte
+		e.scratch3, fl, err = e.mech.Encode(e.scratch3[:0], body, flags)
+		if err != nil {
+			return err
+		}
+		body, flags = e.scratch3, fl
+	}
+	if e.ver == zmtp.V10 {
+		e.wbuf = zmtp.AppendV1FrameHeader(e.wbuf, len(body), flags&zmtp.FlagMore != 0)
+	} else {
+		e.wbuf = zmtp.AppendFrameHeader(e.wbuf, len(body), flags)
+	}
+	e.wbuf = append(e.wbuf, body...)
+	if len(e.wbuf) >= writeBufferSize {
+		if err := e.write(e.wbuf); err != nil {
+			return err
+		}
+		e.wbuf = e.wbuf[:0]
+	}
+	return nil
+}
+
+// pingBody builds a PING with our TTL.
+func (e *engine) pingBody() []byte {
+	ttl := e.opts.HeartbeatTTL / (100 * time.Millisecond)
+	return zmtp.AppendPing(nil, uint16(ttl), nil)
+}
+
+var _ = binary.BigEndian
+var _ = io.EOF

@@ -1,0 +1,117 @@
+package core
+
+import (
+	"sort"
+	"time"
+)
+
+// heartbeat runs ZMTP 3.1 PING/PONG timing for an engine's writer:
+// a PING every HEARTBEAT_IVL; the connection is dropped when nothing at all
+// arrives within HEARTBEAT_TIMEOUT of a PING, or within the TTL the peer
+// announced in its own PING.
+type heartbeat struct {
+	e        *engine
+	ivl      time.Duration
+	timeout  time.Duration
+	timer    *time.Timer
+	nextPing time.Time
+	pingDue  time.Time
+	pingSeen uint64
+	ttlDue   time.Time
+	ttlSeen  uint64
+}
+
+func newHeartbeat(e *engine) *heartbeat {
+	h := &heartbeat{e: e, ivl: e.opts.HeartbeatInterval, timeout: e.opts.HeartbeatTimeout}
+	if h.timeout < 0 {
+		h.timeout = h.ivl
+	}
+	if h.ivl > 0 && e.ver >= 30 {
+		h.nextPing = time.Now().Add(h.ivl)
+		h.reset()
+	} else {
+		h.ivl = 0
+	}
+	return h
+}
+
+func (h *heartbeat) c() <-chan time.Time {
+	if h.timer == nil {
+		return nil
+	}
+	return h.timer.C
+}
+
+func (h *heartbeat) stop() {
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+}
+
+func (h *heartbeat) armTTL(d time.Duration) {
+	if !h.ttlDue.IsZero() {
+		return
+	}
+	h.ttlDue = time.Now().Add(d)
+	h.ttlSeen = h.e.recvSeen.Load()
+	h.reset()
+}
+
+// reset points the timer at the earliest deadline.
+func (h *heartbeat) reset() {
+	var next time.Time
+	for _, t := range []time.Time{h.nextPing, h.pingDue, h.ttlDue} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if next.IsZero() {
+		return
+	}
+	d := time.Until(next)
+	if d < 0 {
+		d = 0
+	}
+	if h.timer == nil {
+		h.timer = time.NewTimer(d)
+	} else {
+		h.timer.Reset(d)
+	}
+}
+
+// fire handles an expired timer; false means the connection timed out.
+func (h *heartbeat) fire() bool {
+	now := time.Now()
+	seen := h.e.recvSeen.Load()
+	if !h.pingDue.IsZero() && !now.Before(h.pingDue) {
+		if seen == h.pingSeen {
+			return false
+		}
+		h.pingDue = time.Time{}
+	}
+	if !h.ttlDue.IsZero() && !now.Before(h.ttlDue) {
+		if seen == h.ttlSeen {
+			return false
+		}
+		h.ttlDue = time.Time{}
+	}
+	if h.ivl > 0 && !now.Before(h.nextPing) {
+		h.e.queueCommand(h.e.pingBody())
+		if h.pingDue.IsZero() && h.timeout > 0 {
+			h.pingDue = now.Add(h.timeout)
+			h.pingSeen = seen
+		}
+		h.nextPing = now.Add(h.ivl)
+	}
+	h.reset()
+	return true
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

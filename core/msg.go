@@ -1,0 +1,164 @@
+package core
+
+// Msg is a whole ZeroMQ message: one or more frames sent and received as one
+// value, so concurrent senders never interleave parts. Received messages
+// also carry the connection's properties (zmq_msg_gets).
+type Msg struct {
+	// Frames are the message parts, in order.
+	Frames [][]byte
+
+	props *Properties // connection metadata, shared per connection
+	// buf and fr are storage owned by the library, recycled by RecvMsg.
+	buf  []byte
+	fr   [][]byte
+	kind msgKind
+}
+
+// msgKind marks messages the core treats specially on the wire.
+type msgKind uint8
+
+const (
+	kindData      msgKind = iota
+	kindSubscribe         // "\x01topic" from SUB: a SUBSCRIBE command to ZMTP 3.1 peers
+	kindCancel            // "\x00topic" from SUB: a CANCEL command to ZMTP 3.1 peers
+)
+
+// setFrames copies prefix and frames into m's own storage.
+func (m *Msg) setFrames(prefix, frames [][]byte) {
+	total := 0
+	for _, f := range prefix {
+		total += len(f)
+	}
+	for _, f := range frames {
+		total += len(f)
+	}
+	if cap(m.buf) < total {
+		m.buf = make([]byte, 0, total+total/4)
+	}
+	nf := len(prefix) + len(frames)
+	if cap(m.fr) < nf {
+		m.fr = make([][]byte, nf, nf+2)
+	}
+	m.fr = m.fr[:nf]
+	buf := m.buf[:0]
+	i := 0
+	for _, f := range prefix {
+		s := len(buf)
+		buf = append(buf, f...)
+		m.fr[i] = buf[s:len(buf):len(buf)]
+		i++
+	}
+	for _, f := range frames {
+		s := len(buf)
+		buf = append(buf, f...)
+		m.fr[i] = buf[s:len(buf):len(buf)]
+		i++
+	}
+	m.buf = buf
+	m.Frames = m.fr
+	m.props = nil
+}
+
+// swap exchanges contents and storage of m and o.
+func (m *Msg) swap(o *Msg) { *m, *o = *o, *m }
+
+// reset empties m, keeping its storage.
+func (m *Msg) reset() {
+	m.Frames = m.fr[:0]
+	m.props = nil
+	m.kind = kindData
+}
+
+// NewMsg returns a message made of frames (not copied).
+func NewMsg(frames ...[]byte) Msg { return Msg{Frames: frames} }
+
+// NewMsgString returns a message made of string frames.
+func NewMsgString(frames ...string) Msg {
+	m := Msg{Frames: make([][]byte, len(frames))}
+	for i, f := range frames {
+		m.Frames[i] = []byte(f)
+	}
+	return m
+}
+
+// Len returns the total payload size of all frames.
+func (m Msg) Len() int {
+	n := 0
+	for _, f := range m.Frames {
+		n += len(f)
+	}
+	return n
+}
+
+// Property returns a connection property of a received message, as
+// zmq_msg_gets: "Socket-Type", "Identity" (alias "Routing-Id"),
+// "Peer-Address", "User-Id", and the peer's "X-" application metadata and
+// ZAP metadata. Names are case-sensitive, as in libzmq.
+func (m Msg) Property(name string) (string, bool) {
+	if m.props == nil {
+		return "", false
+	}
+	return m.props.Get(name)
+}
+
+// Properties returns all connection properties of a received message.
+func (m Msg) Properties() *Properties { return m.props }
+
+// Clone returns a deep copy of m that shares no memory with it.
+func (m Msg) Clone() Msg {
+	n := 0
+	for _, f := range m.Frames {
+		n += len(f)
+	}
+	buf := make([]byte, 0, n)
+	c := Msg{Frames: make([][]byte, len(m.Frames)), props: m.props}
+	for i, f := range m.Frames {
+		s := len(buf)
+		buf = append(buf, f...)
+		c.Frames[i] = buf[s:len(buf):len(buf)]
+	}
+	return c
+}
+
+// Properties are a connection's metadata properties, in the order received.
+type Properties struct {
+	names  []string
+	values []string
+}
+
+// Get returns the value of name. "Routing-Id" falls back to "Identity" and
+// the other way round.
+func (p *Properties) Get(name string) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	for i, n := range p.names {
+		if n == name {
+			return p.values[i], true
+		}
+	}
+	switch name {
+	case "Routing-Id":
+		return p.Get("Identity")
+	}
+	return "", false
+}
+
+// Names lists the property names, in order.
+func (p *Properties) Names() []string {
+	if p == nil {
+		return nil
+	}
+	return append([]string(nil), p.names...)
+}
+
+func (p *Properties) set(name, value string) {
+	for i, n := range p.names {
+		if n == name {
+			p.values[i] = value
+			return
+		}
+	}
+	p.names = append(p.names, name)
+	p.values = append(p.values, value)
+}

@@ -1,0 +1,233 @@
+package core
+
+import "sync"
+
+// queue is one direction of a pipe: a FIFO of whole messages with libzmq's
+// high-water-mark semantics, between one producer and one consumer (a
+// socket under its lock, or a connection's reader or writer goroutine).
+//
+// Messages are stored by value in a ring; pushing copies frames into the
+// slot's recycled storage and popping swaps storage with the caller's Msg,
+// so the steady state allocates nothing. Wake-ups go through callbacks only
+// on the empty→non-empty and full→not-full transitions.
+type queue struct {
+	mu   sync.Mutex
+	ring []Msg
+	head int
+	n    int
+	hwm  int // 0 = unlimited
+
+	conflate bool
+	closed   bool // no more pushes will come (producer gone)
+
+	// onReadable is called (without mu) when the queue becomes non-empty or
+	// is closed; onWritable when it drops below its HWM. They must not block.
+	onReadable func()
+	onWritable func()
+
+	// counters for statistics (PIPES_STATS)
+	pushed, popped uint64
+}
+
+func newQueue(hwm int) *queue {
+	return &queue{hwm: hwm, ring: make([]Msg, 8)}
+}
+
+func (q *queue) setHWM(hwm int) {
+	q.mu.Lock()
+	old := q.hwm
+	q.hwm = hwm
+	wake := old > 0 && q.n >= old && (hwm == 0 || q.n < hwm)
+	f := q.onWritable
+	q.mu.Unlock()
+	if wake && f != nil {
+		f()
+	}
+}
+
+func (q *queue) fullLocked() bool {
+	return q.hwm > 0 && q.n >= q.hwm && !q.conflate
+}
+
+// full reports whether a push would fail.
+func (q *queue) full() bool {
+	q.mu.Lock()
+	f := q.fullLocked()
+	q.mu.Unlock()
+	return f
+}
+
+// slotLocked returns the slot for the next push, growing the ring.
+func (q *queue) slotLocked() *Msg {
+	if q.conflate && q.n > 0 {
+		// keep only the newest: reuse the single queued slot
+		return &q.ring[q.head]
+	}
+	if q.n == len(q.ring) {
+		nr := make([]Msg, len(q.ring)*2)
+		k := copy(nr, q.ring[q.head:])
+		copy(nr[k:], q.ring[:q.head])
+		q.ring = nr
+		q.head = 0
+	}
+	i := q.head + q.n
+	if i >= len(q.ring) {
+		i -= len(q.ring)
+	}
+	return &q.ring[i]
+}
+
+func (q *queue) commitLocked() (wake func()) {
+	if q.conflate && q.n > 0 {
+		q.pushed++
+		return nil
+	}
+	q.n++
+	q.pushed++
+	if q.n == 1 {
+		return q.onReadable
+	}
+	return nil
+}
+
+// push copies prefix and frames into the queue as one message. It returns
+// false, without queuing, when the queue is at its HWM.
+func (q *queue) push(prefix, frames [][]byte, kind msgKind) bool {
+	q.mu.Lock()
+	if q.fullLocked() || q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	s := q.slotLocked()
+	s.setFrames(prefix, frames)
+	s.kind = kind
+	wake := q.commitLocked()
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return true
+}
+
+// pushSwap queues m by swapping storage with a free slot: m gets the
+// slot's old storage back. force ignores the HWM (used for messages that
+// must not be lost, e.g. ROUTER notifications).
+func (q *queue) pushSwap(m *Msg, force bool) bool {
+	q.mu.Lock()
+	if (!force && q.fullLocked()) || q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	s := q.slotLocked()
+	s.swap(m)
+	wake := q.commitLocked()
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return true
+}
+
+// pop moves the oldest message into m (swapping storage). ok is false when
+// the queue is empty.
+func (q *queue) pop(m *Msg) bool {
+	q.mu.Lock()
+	if q.n == 0 {
+		q.mu.Unlock()
+		return false
+	}
+	wake := q.popLocked(m)
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return true
+}
+
+func (q *queue) popLocked(m *Msg) (wake func()) {
+	s := &q.ring[q.head]
+	m.swap(s)
+	s.props = nil
+	q.head++
+	if q.head == len(q.ring) {
+		q.head = 0
+	}
+	wasFull := q.hwm > 0 && q.n >= q.hwm
+	q.n--
+	q.popped++
+	if wasFull && q.n < q.hwm {
+		return q.onWritable
+	}
+	return nil
+}
+
+// popBatch moves up to len(dst) messages into dst and returns how many.
+func (q *queue) popBatch(dst []Msg) int {
+	q.mu.Lock()
+	k := 0
+	var wake func()
+	for k < len(dst) && q.n > 0 {
+		if w := q.popLocked(&dst[k]); w != nil {
+			wake = w
+		}
+		k++
+	}
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return k
+}
+
+// peekFirst returns the first frame of the oldest message, if any. The
+// slice is valid only until the next pop.
+func (q *queue) peekKind() (msgKind, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.n == 0 {
+		return 0, false
+	}
+	return q.ring[q.head].kind, true
+}
+
+// size returns the number of queued messages.
+func (q *queue) size() int {
+	q.mu.Lock()
+	n := q.n
+	q.mu.Unlock()
+	return n
+}
+
+// empty reports whether nothing is queued.
+func (q *queue) empty() bool { return q.size() == 0 }
+
+// close marks the producer side gone and wakes the consumer.
+func (q *queue) close() {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.closed = true
+	f := q.onReadable
+	q.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// drain drops everything queued.
+func (q *queue) drain() {
+	q.mu.Lock()
+	wasFull := q.hwm > 0 && q.n >= q.hwm
+	for q.n > 0 {
+		q.ring[q.head].props = nil
+		q.head = (q.head + 1) % len(q.ring)
+		q.n--
+	}
+	f := q.onWritable
+	q.mu.Unlock()
+	if wasFull && f != nil {
+		f()
+	}
+}

@@ -1,0 +1,363 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// hookFor returns the transport hook that feeds the socket's monitor.
+func (s *Socket) hookFor() transport.Hook {
+	return transport.HookFunc(s.transportEvent)
+}
+
+// transportEvent receives transport lifecycle events (monitoring hooks in here).
+func (s *Socket) transportEvent(ev transport.Event) {
+	s.emit(ev)
+}
+
+// emit publishes a monitor event; a no-op unless the socket is monitored.
+func (s *Socket) emit(ev transport.Event) {
+	s.ctx.log.Trace("event", "socket", s.id, "kind", ev.Kind, "endpoint", ev.Endpoint)
+}
+
+// binding is one bound endpoint: its listener and the connections it
+// accepted.
+type binding struct {
+	sock     *Socket
+	ln       transport.Listener
+	scheme   string
+	kind     transport.Kind
+	endpoint string
+	asked    string
+
+	mu      sync.Mutex
+	engines map[*engine]struct{}
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+func (b *binding) requested(ep string) bool { return b.asked != "" && b.asked == ep }
+
+func (b *binding) acceptLoop() {
+	defer b.sock.wg.Done()
+	for {
+		c, err := b.ln.Accept(context.Background())
+		if err != nil {
+			if errors.Is(err, transport.ErrClosed) || b.isClosed() {
+				return
+			}
+			// transient accept failures (EMFILE, ...): back off a little
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		switch b.kind {
+		case transport.KindPipe:
+			pc, ok := c.(transport.PipeConn)
+			if !ok {
+				c.Close()
+				continue
+			}
+			b.sock.acceptInproc(pc, b.endpoint)
+		case transport.KindStream:
+			sc, ok := c.(transport.StreamConn)
+			if !ok {
+				c.Close()
+				continue
+			}
+			b.serve(sc)
+		default:
+			c.Close()
+		}
+	}
+}
+
+func (b *binding) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
+// serve runs an engine for an accepted connection.
+func (b *binding) serve(c transport.StreamConn) {
+	e := newEngine(b.sock, c, b.endpoint)
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		c.Close()
+		return
+	}
+	if b.engines == nil {
+		b.engines = map[*engine]struct{}{}
+	}
+	b.engines[e] = struct{}{}
+	b.wg.Add(1)
+	b.mu.Unlock()
+	b.sock.wg.Add(1)
+	go func() {
+		defer b.sock.wg.Done()
+		defer b.wg.Done()
+		var p *pipe
+		err := e.run(func(e *engine) *pipe {
+			p = b.sock.newConnPipe(e, b.endpoint)
+			if !b.sock.attachPipe(p) {
+				return nil
+			}
+			return p
+		})
+		_ = err
+		if p != nil {
+			p.out.drain()
+			b.sock.detachPipe(p)
+		}
+		b.mu.Lock()
+		delete(b.engines, e)
+		b.mu.Unlock()
+	}()
+}
+
+// close stops accepting; with conns it also closes accepted connections.
+func (b *binding) close(conns bool) {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.ln.Close()
+	if conns {
+		b.closeConns()
+	}
+}
+
+func (b *binding) closeConns() {
+	b.mu.Lock()
+	es := make([]*engine, 0, len(b.engines))
+	for e := range b.engines {
+		es = append(es, e)
+	}
+	b.mu.Unlock()
+	for _, e := range es {
+		e.stop()
+	}
+	b.wg.Wait()
+}
+
+// newConnPipe makes the pipe for a connection whose handshake is done.
+func (s *Socket) newConnPipe(e *engine, endpoint string) *pipe {
+	p := newEnginePipe(s, endpoint)
+	p.props = e.props
+	p.peerType, _ = e.props.Get("Socket-Type")
+	if id, ok := e.props.Get("Identity"); ok && id != "" {
+		p.id = []byte(id)
+	}
+	return p
+}
+
+// connecter connects to one endpoint and reconnects after failures.
+type connecter struct {
+	sock     *Socket
+	tr       transport.Transport
+	scheme   string
+	addr     string
+	endpoint string
+	rid      []byte // CONNECT_ROUTING_ID for the peer
+
+	mu      sync.Mutex
+	pipe    *pipe // persistent pipe (not IMMEDIATE)
+	eng     *engine
+	stopped bool
+	stopCh  chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	doneCh  chan struct{}
+}
+
+func newConnecter(s *Socket, t transport.Transport, scheme, addr, endpoint string) *connecter {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &connecter{sock: s, tr: t, scheme: scheme, addr: addr, endpoint: endpoint,
+		rid: s.opts.ConnectRoutingID, stopCh: make(chan struct{}), ctx: ctx, cancel: cancel,
+		doneCh: make(chan struct{})}
+}
+
+// stop ends the connecter and its connection and waits for it.
+func (c *connecter) stop(time.Duration) {
+	c.mu.Lock()
+	if !c.stopped {
+		c.stopped = true
+		close(c.stopCh)
+		c.cancel()
+	}
+	e := c.eng
+	p := c.pipe
+	c.mu.Unlock()
+	if e != nil {
+		e.stop()
+	}
+	<-c.doneCh
+	if p != nil {
+		p.out.drain()
+		c.sock.detachPipe(p)
+	}
+}
+
+// usesPersistentPipe reports whether the pipe is made at connect time and
+// kept across reconnects (libzmq without IMMEDIATE); ROUTER-like sockets
+// need the peer's identity first.
+func (c *connecter) usesPersistentPipe() bool {
+	if c.sock.opts.Immediate {
+		return false
+	}
+	switch c.sock.typ {
+	case ROUTER, STREAM, SERVER, PEER:
+		return false
+	}
+	return true
+}
+
+func (c *connecter) run() {
+	defer c.sock.wg.Done()
+	defer close(c.doneCh)
+	s := c.sock
+	s.mu.Lock()
+	persistent := c.usesPersistentPipe()
+	opts := s.opts
+	cfg := s.transportConfig(c.endpoint, s.hookFor())
+	s.mu.Unlock()
+	if persistent {
+		c.pipe = newEnginePipe(s, c.endpoint)
+		if !s.attachPipe(c.pipe) {
+			return
+		}
+	}
+	ivl := opts.ReconnectInterval
+	for {
+		if c.isStopped() {
+			return
+		}
+		conn, err := c.tr.Dial(c.ctx, c.scheme, c.addr, cfg)
+		if err != nil {
+			if c.isStopped() {
+				return
+			}
+			if opts.ReconnectStop&ReconnectStopConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) {
+				c.giveUp()
+				return
+			}
+			if !c.wait(&ivl, opts) {
+				return
+			}
+			continue
+		}
+		sc, ok := conn.(transport.StreamConn)
+		if !ok {
+			conn.Close()
+			c.giveUp()
+			return
+		}
+		e := newEngine(s, sc, c.endpoint)
+		c.mu.Lock()
+		if c.stopped {
+			c.mu.Unlock()
+			sc.Close()
+			return
+		}
+		c.eng = e
+		c.mu.Unlock()
+		var transient *pipe
+		err = e.run(func(e *engine) *pipe {
+			if c.pipe != nil {
+				s.mu.Lock()
+				c.pipe.props = e.props
+				c.pipe.peerType, _ = e.props.Get("Socket-Type")
+				s.mu.Unlock()
+				s.reattached(c.pipe)
+				return c.pipe
+			}
+			p := s.newConnPipe(e, c.endpoint)
+			if len(c.rid) > 0 {
+				p.id = append([]byte(nil), c.rid...)
+			}
+			if !s.attachPipe(p) {
+				return nil
+			}
+			transient = p
+			return p
+		})
+		c.mu.Lock()
+		c.eng = nil
+		c.mu.Unlock()
+		if transient != nil {
+			transient.out.drain()
+			s.detachPipe(transient)
+		}
+		if c.isStopped() {
+			return
+		}
+		var ee *engineError
+		errors.As(err, &ee)
+		if ee != nil && ee.kind == errProtocol {
+			c.giveUp() // libzmq does not reconnect after a protocol error
+			return
+		}
+		if ee != nil && ee.handshake && opts.ReconnectStop&ReconnectStopHandshakeFailed != 0 {
+			c.giveUp()
+			return
+		}
+		if opts.ReconnectStop&ReconnectStopAfterDisconnect != 0 && c.scheme == "ipc" && (ee == nil || !ee.handshake) {
+			c.giveUp()
+			return
+		}
+		if ee != nil && !ee.handshake {
+			ivl = opts.ReconnectInterval // a connection that worked restarts the back-off
+		}
+		if !c.wait(&ivl, opts) {
+			return
+		}
+	}
+}
+
+func (c *connecter) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// giveUp drops the endpoint's pipe for good.
+func (c *connecter) giveUp() {
+	if c.pipe != nil {
+		c.pipe.out.drain()
+		c.sock.detachPipe(c.pipe)
+	}
+}
+
+// wait sleeps the reconnect interval, computing the next one as libzmq
+// does. It returns false when the connecter is stopped or reconnecting is
+// off (RECONNECT_IVL -1).
+func (c *connecter) wait(ivl *time.Duration, opts Options) bool {
+	if opts.ReconnectInterval < 0 {
+		c.giveUp()
+		return false
+	}
+	d := *ivl
+	if opts.ReconnectIntervalMax > 0 {
+		next := d * 2
+		if next > opts.ReconnectIntervalMax {
+			next = opts.ReconnectIntervalMax
+		}
+		*ivl = next
+	} else if opts.ReconnectInterval > 0 {
+		d = opts.ReconnectInterval + time.Duration(rand.Int64N(int64(opts.ReconnectInterval)))
+	}
+	c.sock.emit(transport.Event{Kind: transport.EventConnectRetried, Endpoint: c.endpoint, FD: int(d / time.Millisecond)})
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.stopCh:
+		return false
+	}
+}

@@ -1,0 +1,787 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// Socket is a ZeroMQ socket. Unlike libzmq's, every Socket is safe for
+// concurrent use by many goroutines: a multipart message is one Msg value,
+// so concurrent senders never interleave parts.
+type Socket struct {
+	ctx *Context
+	typ SocketType
+	id  uint64
+
+	mu    sync.Mutex
+	opts  Options
+	pat   pattern
+	pipes []*pipe
+
+	inWake  chan struct{}
+	outWake chan struct{}
+	done    chan struct{} // closed when Close starts
+
+	sendWaiters, recvWaiters int
+
+	closed       bool
+	binds        []*binding
+	connects     []*connecter
+	inprocConns  []*inprocConn
+	lastEndpoint string
+
+	// frame-level API state
+	sendParts  Msg // frames gathered by SendFrame
+	sendMore   bool
+	recvParts  Msg // message being handed out by RecvFrame
+	recvIdx    int
+	rcvMore    bool
+	lastRecvMs bool
+
+	pollers  []chan struct{}
+	nPollers atomic.Int32
+
+	wg sync.WaitGroup // goroutines: listeners, connecters, engines
+}
+
+func newSocket(c *Context, t SocketType) *Socket {
+	s := &Socket{
+		ctx:     c,
+		typ:     t,
+		id:      c.nextSock.Add(1),
+		opts:    defaultOptions(t, c.ipv6, c.blocky),
+		inWake:  make(chan struct{}, 1),
+		outWake: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	return s
+}
+
+// Type returns the socket type (ZMQ_TYPE).
+func (s *Socket) Type() SocketType { return s.typ }
+
+// Context returns the socket's context.
+func (s *Socket) Context() *Context { return s.ctx }
+
+// Options returns a copy of the socket's options.
+func (s *Socket) Options() Options {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts
+}
+
+// SetOption changes options on a live socket (zmq_setsockopt).
+func (s *Socket) SetOption(opts ...Option) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return opErr("setsockopt", "", ErrClosed)
+	}
+	o := s.opts
+	set := optionSetter{o: &o, typ: s.typ}
+	for _, opt := range opts {
+		if err := opt(&set); err != nil {
+			s.mu.Unlock()
+			return opErr("setsockopt", "", err)
+		}
+	}
+	hwmChanged := o.SendHWM != s.opts.SendHWM || o.RecvHWM != s.opts.RecvHWM
+	s.opts = o
+	subs := o.subscribe
+	s.opts.subscribe = nil
+	var pipes []*pipe
+	if hwmChanged {
+		pipes = append(pipes, s.pipes...)
+	}
+	s.mu.Unlock()
+	for _, p := range pipes {
+		p.applyHWM(o.SendHWM, o.RecvHWM)
+	}
+	s.signalOut()
+	for _, t := range subs {
+		if err := s.subscribe(t, true); err != nil {
+			return opErr("setsockopt", "", err)
+		}
+	}
+	return nil
+}
+
+// LastEndpoint returns the last endpoint bound or connected, resolved
+// (ZMQ_LAST_ENDPOINT), e.g. "tcp://127.0.0.1:43811".
+func (s *Socket) LastEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastEndpoint
+}
+
+// Subscribe adds a subscription on a SUB or XSUB socket (ZMQ_SUBSCRIBE); on
+// an XPUB socket in manual mode it subscribes the last pipe a subscription
+// came from.
+func (s *Socket) Subscribe(topic string) error {
+	return opErr("subscribe", "", s.subscribe(topic, true))
+}
+
+// Unsubscribe removes a subscription (ZMQ_UNSUBSCRIBE).
+func (s *Socket) Unsubscribe(topic string) error {
+	return opErr("unsubscribe", "", s.subscribe(topic, false))
+}
+
+func (s *Socket) subscribe(topic string, on bool) error {
+	sub, ok := s.pat.(subscriber)
+	if !ok {
+		return invalid("subscriptions on %v", s.typ)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return sub.subscribe(topic, on)
+}
+
+// transportConfig builds what a transport gets for one endpoint.
+func (s *Socket) transportConfig(endpoint string, hook transport.Hook) *transport.Config {
+	o := &s.opts
+	return &transport.Config{
+		Hook:              hook,
+		Endpoint:          endpoint,
+		Scope:             s.ctx.scope,
+		IPv6:              o.IPv6,
+		SendBuffer:        o.SendBuffer,
+		RecvBuffer:        o.RecvBuffer,
+		Backlog:           o.Backlog,
+		TOS:               o.TOS,
+		Priority:          o.Priority,
+		BindToDevice:      o.BindToDevice,
+		KeepAlive:         o.TCPKeepAlive,
+		KeepAliveCount:    o.TCPKeepAliveCount,
+		KeepAliveIdle:     o.TCPKeepAliveIdle,
+		KeepAliveInterval: o.TCPKeepAliveInterval,
+		MaxRetransmit:     o.TCPMaxRT,
+		ConnectTimeout:    o.ConnectTimeout,
+	}
+}
+
+func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, string, error) {
+	scheme, addr, err := registry.SplitEndpoint(endpoint)
+	if err != nil {
+		return nil, "", "", opErr(op, endpoint, mapTransportErr(err))
+	}
+	t, err := s.ctx.reg.Transport(scheme)
+	if err != nil {
+		return nil, "", "", opErr(op, endpoint, mapTransportErr(err))
+	}
+	if err := s.checkScheme(scheme); err != nil {
+		return nil, "", "", opErr(op, endpoint, err)
+	}
+	return t, scheme, addr, nil
+}
+
+// checkScheme applies libzmq's socket-type/transport restrictions.
+func (s *Socket) checkScheme(scheme string) error {
+	switch scheme {
+	case "pgm", "epgm", "norm":
+		switch s.typ {
+		case PUB, SUB, XPUB, XSUB:
+			return nil
+		}
+		return ErrNoCompatProto
+	case "udp":
+		switch s.typ {
+		case RADIO, DISH, DGRAM:
+			return nil
+		}
+		return ErrNoCompatProto
+	}
+	return nil
+}
+
+func (s *Socket) checkUsable() error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.ctx.terminated() {
+		return ErrTerminated
+	}
+	return nil
+}
+
+// Bind binds the socket to a local endpoint and starts accepting
+// connections (zmq_bind). It is synchronous: when it returns nil, peers can
+// connect. Wildcards ("tcp://*:*", "ipc://*") are resolved; LastEndpoint
+// gives the result.
+func (s *Socket) Bind(endpoint string) error {
+	t, scheme, addr, err := s.lookup("bind", endpoint)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if err := s.checkUsable(); err != nil {
+		s.mu.Unlock()
+		return opErr("bind", endpoint, err)
+	}
+	b := &binding{sock: s, scheme: scheme, kind: t.Kind()}
+	cfg := s.transportConfig(endpoint, s.hookFor())
+	s.mu.Unlock()
+
+	ln, err := t.Listen(context.Background(), scheme, addr, cfg)
+	if err != nil {
+		return opErr("bind", endpoint, mapTransportErr(err))
+	}
+	b.ln = ln
+	b.endpoint = ln.Endpoint()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return opErr("bind", endpoint, ErrClosed)
+	}
+	s.binds = append(s.binds, b)
+	s.lastEndpoint = b.endpoint
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go b.acceptLoop()
+	return nil
+}
+
+// Connect connects the socket to an endpoint (zmq_connect). It is
+// asynchronous: it never fails because the peer is not there yet; the
+// socket connects, and reconnects after failures, in the background with
+// ReconnectInterval / ReconnectIntervalMax back-off.
+func (s *Socket) Connect(endpoint string) error {
+	t, scheme, addr, err := s.lookup("connect", endpoint)
+	if err != nil {
+		return err
+	}
+	if dc, ok := t.(transport.DialChecker); ok {
+		if err := dc.CheckDial(scheme, addr); err != nil {
+			return opErr("connect", endpoint, mapTransportErr(err))
+		}
+	}
+	if t.Kind() == transport.KindPipe {
+		return opErr("connect", endpoint, s.connectInproc(t, scheme, addr, endpoint))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkUsable(); err != nil {
+		return opErr("connect", endpoint, err)
+	}
+	// libzmq ignores repeated connects to one endpoint for these types.
+	switch s.typ {
+	case DEALER, SUB, PUB, REQ:
+		for _, c := range s.connects {
+			if c.endpoint == endpoint {
+				return nil
+			}
+		}
+	}
+	c := newConnecter(s, t, scheme, addr, endpoint)
+	s.connects = append(s.connects, c)
+	s.lastEndpoint = endpoint
+	s.opts.ConnectRoutingID = nil
+	s.wg.Add(1)
+	go c.run()
+	return nil
+}
+
+// Unbind stops listening on endpoint, which must be as LastEndpoint gave
+// it for wildcard binds (zmq_unbind). Connections accepted there are closed.
+func (s *Socket) Unbind(endpoint string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return opErr("unbind", endpoint, ErrClosed)
+	}
+	var b *binding
+	for i, x := range s.binds {
+		if x.endpoint == endpoint || x.requested(endpoint) {
+			b = x
+			s.binds = append(s.binds[:i], s.binds[i+1:]...)
+			break
+		}
+	}
+	s.mu.Unlock()
+	if b == nil {
+		return opErr("unbind", endpoint, ErrNotFound)
+	}
+	b.close(true)
+	return nil
+}
+
+// Disconnect stops connecting to endpoint and closes the connection made
+// to it (zmq_disconnect).
+func (s *Socket) Disconnect(endpoint string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return opErr("disconnect", endpoint, ErrClosed)
+	}
+	var cs []*connecter
+	keep := s.connects[:0]
+	for _, c := range s.connects {
+		if c.endpoint == endpoint {
+			cs = append(cs, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	s.connects = keep
+	var ics []*inprocConn
+	keepI := s.inprocConns[:0]
+	for _, c := range s.inprocConns {
+		if c.endpoint == endpoint {
+			ics = append(ics, c)
+		} else {
+			keepI = append(keepI, c)
+		}
+	}
+	s.inprocConns = keepI
+	s.mu.Unlock()
+	if len(cs) == 0 && len(ics) == 0 {
+		return opErr("disconnect", endpoint, ErrNotFound)
+	}
+	for _, c := range cs {
+		c.stop(0)
+	}
+	for _, c := range ics {
+		c.close(true)
+	}
+	return nil
+}
+
+// Close closes the socket (zmq_close). Messages still queued get LINGER to
+// reach connected peers; Close returns when they are sent, when the linger
+// expires, or when no peer can take them. It always returns.
+func (s *Socket) Close() error {
+	s.closeContext(context.Background())
+	return nil
+}
+
+func (s *Socket) closeContext(ctx context.Context) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.wg.Wait()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	binds := s.binds
+	s.binds = nil
+	conns := s.connects
+	s.connects = nil
+	inprocs := s.inprocConns
+	s.inprocConns = nil
+	linger := s.opts.Linger
+	s.mu.Unlock()
+
+	for _, b := range binds {
+		b.close(false)
+	}
+	// Linger: give queued messages time to reach connected peers.
+	if linger != 0 {
+		s.linger(ctx, linger)
+	}
+	for _, c := range conns {
+		c.stop(0)
+	}
+	for _, b := range binds {
+		b.closeConns()
+	}
+	for _, c := range inprocs {
+		c.close(linger == 0)
+	}
+	s.mu.Lock()
+	pipes := append([]*pipe(nil), s.pipes...)
+	s.mu.Unlock()
+	for _, p := range pipes {
+		p.terminate(linger == 0)
+	}
+	s.wg.Wait()
+	s.notifyPollers()
+	s.ctx.remove(s)
+}
+
+// linger waits until no connected pipe has anything queued, the linger
+// expires, or ctx is done.
+func (s *Socket) linger(ctx context.Context, linger time.Duration) {
+	var deadline <-chan time.Time
+	if linger > 0 {
+		t := time.NewTimer(linger)
+		defer t.Stop()
+		deadline = t.C
+	}
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		busy := false
+		for _, p := range s.pipes {
+			if p.pendingOut() {
+				busy = true
+				break
+			}
+		}
+		s.mu.Unlock()
+		if !busy {
+			return
+		}
+		select {
+		case <-deadline:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// signalIn wakes a receiver (and pollers).
+func (s *Socket) signalIn() {
+	select {
+	case s.inWake <- struct{}{}:
+	default:
+	}
+	if s.nPollers.Load() > 0 {
+		s.notifyPollers()
+	}
+}
+
+// signalOut wakes a sender (and pollers).
+func (s *Socket) signalOut() {
+	select {
+	case s.outWake <- struct{}{}:
+	default:
+	}
+	if s.nPollers.Load() > 0 {
+		s.notifyPollers()
+	}
+}
+
+func (s *Socket) notifyPollers() {
+	s.mu.Lock()
+	ps := s.pollers
+	s.mu.Unlock()
+	for _, c := range ps {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Send sends a whole message (zmq_msg_send of every part). The frames are
+// copied, so the caller may reuse them at once. It blocks while the pattern
+// cannot send (HWM reached, no peer), until ctx is done (the error wraps
+// ctx.Err()) or, when ctx has no deadline, until SendTimeout (ErrWouldBlock).
+func (s *Socket) Send(ctx context.Context, m Msg) error {
+	return s.send(ctx, &m, true)
+}
+
+// TrySend sends without blocking; it fails with ErrWouldBlock where Send
+// would block (ZMQ_DONTWAIT).
+func (s *Socket) TrySend(m Msg) error {
+	return s.send(context.Background(), &m, false)
+}
+
+// SendString sends a message of string frames.
+func (s *Socket) SendString(ctx context.Context, frames ...string) error {
+	return s.Send(ctx, NewMsgString(frames...))
+}
+
+// SendFrame sends one frame in ZMQ_SNDMORE style: frames with more=true
+// are held until a frame with more=false completes the message, which is
+// then sent whole.
+func (s *Socket) SendFrame(ctx context.Context, frame []byte, more bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return opErr("send", "", ErrClosed)
+	}
+	if more {
+		parts := append(s.sendParts.Frames, append([]byte(nil), frame...))
+		s.sendParts.Frames = parts
+		s.mu.Unlock()
+		return nil
+	}
+	parts := append(s.sendParts.Frames, frame)
+	s.sendParts.Frames = nil
+	s.mu.Unlock()
+	m := Msg{Frames: parts}
+	return s.send(ctx, &m, true)
+}
+
+func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
+	if len(m.Frames) == 0 {
+		return opErr("send", "", invalid("empty message"))
+	}
+	var timer *time.Timer
+	var timeout <-chan time.Time
+	waiting := false
+	for {
+		s.mu.Lock()
+		if waiting {
+			s.sendWaiters--
+			waiting = false
+		}
+		if err := s.checkUsable(); err != nil {
+			s.mu.Unlock()
+			stopTimer(timer)
+			return opErr("send", "", err)
+		}
+		err := s.pat.send(m)
+		if err == nil {
+			again := s.sendWaiters > 0
+			s.mu.Unlock()
+			stopTimer(timer)
+			if again {
+				s.signalOut()
+			}
+			return nil
+		}
+		if err != ErrWouldBlock || !block {
+			s.mu.Unlock()
+			stopTimer(timer)
+			return opErr("send", "", err)
+		}
+		if timer == nil && timeout == nil {
+			if _, has := ctx.Deadline(); !has && s.opts.SendTimeout >= 0 {
+				if s.opts.SendTimeout == 0 {
+					s.mu.Unlock()
+					return opErr("send", "", ErrWouldBlock)
+				}
+				timer = time.NewTimer(s.opts.SendTimeout)
+				timeout = timer.C
+			}
+		}
+		s.sendWaiters++
+		waiting = true
+		s.mu.Unlock()
+		select {
+		case <-s.outWake:
+		case <-ctx.Done():
+			s.unwait(&s.sendWaiters)
+			stopTimer(timer)
+			return opErr("send", "", fmt.Errorf("%w: %w", ErrWouldBlock, ctx.Err()))
+		case <-timeout:
+			s.unwait(&s.sendWaiters)
+			return opErr("send", "", ErrWouldBlock)
+		case <-s.ctx.termCh:
+		case <-s.done:
+		}
+	}
+}
+
+func (s *Socket) unwait(n *int) {
+	s.mu.Lock()
+	*n--
+	s.mu.Unlock()
+}
+
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// Recv receives a whole message. It blocks until one arrives, ctx is done,
+// or (when ctx has no deadline) RecvTimeout expires with ErrWouldBlock.
+func (s *Socket) Recv(ctx context.Context) (Msg, error) {
+	var m Msg
+	if err := s.recv(ctx, &m, true); err != nil {
+		return Msg{}, err
+	}
+	// hand the caller storage of its own
+	m.buf, m.fr = nil, nil
+	return m, nil
+}
+
+// RecvMsg receives a whole message into m, reusing m's storage: in steady
+// state it allocates nothing. Frames from an earlier receive into m are
+// recycled and must not be used after this call.
+func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
+	return s.recv(ctx, m, true)
+}
+
+// TryRecv receives without blocking, failing with ErrWouldBlock when no
+// message is ready (ZMQ_DONTWAIT).
+func (s *Socket) TryRecv() (Msg, error) {
+	var m Msg
+	if err := s.recv(context.Background(), &m, false); err != nil {
+		return Msg{}, err
+	}
+	m.buf, m.fr = nil, nil
+	return m, nil
+}
+
+// RecvFrame receives one frame in libzmq style; more reports ZMQ_RCVMORE.
+func (s *Socket) RecvFrame(ctx context.Context) (frame []byte, more bool, err error) {
+	s.mu.Lock()
+	if s.recvIdx < len(s.recvParts.Frames) {
+		f := s.recvParts.Frames[s.recvIdx]
+		s.recvIdx++
+		more = s.recvIdx < len(s.recvParts.Frames)
+		s.rcvMore = more
+		s.mu.Unlock()
+		return f, more, nil
+	}
+	s.mu.Unlock()
+	m, err := s.Recv(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	s.recvParts = m
+	s.recvIdx = 1
+	more = len(m.Frames) > 1
+	s.rcvMore = more
+	s.mu.Unlock()
+	return m.Frames[0], more, nil
+}
+
+// RecvMore reports whether the last RecvFrame left frames to read (ZMQ_RCVMORE).
+func (s *Socket) RecvMore() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rcvMore
+}
+
+func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
+	var timer *time.Timer
+	var timeout <-chan time.Time
+	waiting := false
+	for {
+		s.mu.Lock()
+		if waiting {
+			s.recvWaiters--
+			waiting = false
+		}
+		if err := s.checkUsable(); err != nil {
+			s.mu.Unlock()
+			stopTimer(timer)
+			return opErr("recv", "", err)
+		}
+		err := s.pat.recv(m)
+		if err == nil {
+			again := s.recvWaiters > 0
+			s.mu.Unlock()
+			stopTimer(timer)
+			if again {
+				s.signalIn()
+			}
+			return nil
+		}
+		if err != ErrWouldBlock || !block {
+			s.mu.Unlock()
+			stopTimer(timer)
+			return opErr("recv", "", err)
+		}
+		if timer == nil && timeout == nil {
+			if _, has := ctx.Deadline(); !has && s.opts.RecvTimeout >= 0 {
+				if s.opts.RecvTimeout == 0 {
+					s.mu.Unlock()
+					return opErr("recv", "", ErrWouldBlock)
+				}
+				timer = time.NewTimer(s.opts.RecvTimeout)
+				timeout = timer.C
+			}
+		}
+		s.recvWaiters++
+		waiting = true
+		s.mu.Unlock()
+		select {
+		case <-s.inWake:
+		case <-ctx.Done():
+			s.unwait(&s.recvWaiters)
+			stopTimer(timer)
+			return opErr("recv", "", fmt.Errorf("%w: %w", ErrWouldBlock, ctx.Err()))
+		case <-timeout:
+			s.unwait(&s.recvWaiters)
+			return opErr("recv", "", ErrWouldBlock)
+		case <-s.ctx.termCh:
+		case <-s.done:
+		}
+	}
+}
+
+// PollEvents is a set of poll events (ZMQ_POLLIN, ZMQ_POLLOUT).
+type PollEvents int
+
+// Poll events, with libzmq's values.
+const (
+	PollIn  PollEvents = 1 // ZMQ_POLLIN
+	PollOut PollEvents = 2 // ZMQ_POLLOUT
+)
+
+// Events reports whether a message can be received and sent now without
+// blocking (ZMQ_EVENTS).
+func (s *Socket) Events() PollEvents {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0
+	}
+	var ev PollEvents
+	if s.recvIdx < len(s.recvParts.Frames) || s.pat.hasIn() {
+		ev |= PollIn
+	}
+	if s.pat.hasOut() {
+		ev |= PollOut
+	}
+	return ev
+}
+
+// attachPipe adds a ready pipe to the socket and its pattern.
+func (s *Socket) attachPipe(p *pipe) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.pipes = append(s.pipes, p)
+	p.attached = true
+	s.pat.attach(p)
+	s.mu.Unlock()
+	s.signalOut()
+	s.signalIn()
+	return true
+}
+
+// detachPipe removes a pipe whose peer is gone.
+func (s *Socket) detachPipe(p *pipe) {
+	s.mu.Lock()
+	if !p.attached {
+		s.mu.Unlock()
+		return
+	}
+	p.attached = false
+	for i, x := range s.pipes {
+		if x == p {
+			s.pipes = append(s.pipes[:i], s.pipes[i+1:]...)
+			break
+		}
+	}
+	s.pat.detach(p)
+	s.mu.Unlock()
+	s.signalOut()
+	s.signalIn()
+}
+
+// reattached tells the pattern a persistent pipe has a new connection.
+func (s *Socket) reattached(p *pipe) {
+	s.mu.Lock()
+	if r, ok := s.pat.(reattacher); ok && p.attached {
+		r.reattached(p)
+	}
+	s.mu.Unlock()
+	s.signalOut()
+}
+
+var errStopped = errors.New("zmq: stopped")

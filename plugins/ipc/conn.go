@@ -1,0 +1,67 @@
+package ipc
+
+import (
+	"net"
+	"syscall"
+
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// conn is a Unix domain stream connection: a transport.StreamConn and
+// transport.Buffers. Read, Write, Close and the deadline methods are
+// net.UnixConn's.
+type conn struct {
+	*net.UnixConn
+	fd            int
+	local, remote string
+}
+
+var (
+	_ transport.StreamConn = (*conn)(nil)
+	_ transport.Buffers    = (*conn)(nil)
+)
+
+func newConn(c *net.UnixConn) *conn {
+	return &conn{
+		UnixConn: c,
+		fd:       fdOf(c),
+		local:    endpointOf(c.LocalAddr()),
+		remote:   endpointOf(c.RemoteAddr()),
+	}
+}
+
+// LocalAddress is "ipc://path" on the accepting side, "" on the
+// (unnamed) dialing side.
+func (c *conn) LocalAddress() string { return c.local }
+
+// RemoteAddress is "ipc://path" on the dialing side, "" on the accepting
+// side.
+func (c *conn) RemoteAddress() string { return c.remote }
+
+// PeerAddress is always empty for ipc.
+func (c *conn) PeerAddress() string { return "" }
+
+// FD is the connection's OS descriptor (not a duplicate); it is only
+// meaningful until Close.
+func (c *conn) FD() int { return c.fd }
+
+// WriteBuffers writes bufs with as few system calls as possible (writev).
+// bufs itself is not modified.
+func (c *conn) WriteBuffers(bufs [][]byte) (int64, error) {
+	b := make(net.Buffers, len(bufs))
+	copy(b, bufs)
+	return b.WriteTo(c.UnixConn)
+}
+
+// fdOf returns the descriptor of a socket without duplicating it, or -1.
+func fdOf(sc syscall.Conn) int {
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if err := rc.Control(func(s uintptr) { fd = int(s) }); err != nil {
+		return -1
+	}
+	return fd
+}

@@ -1,0 +1,67 @@
+package tcp
+
+import (
+	"net"
+	"syscall"
+
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// conn is a TCP connection: a transport.StreamConn and transport.Buffers.
+// Read, Write, Close and the deadline methods are net.TCPConn's.
+type conn struct {
+	*net.TCPConn
+	fd                  int
+	local, remote, peer string
+}
+
+var (
+	_ transport.StreamConn = (*conn)(nil)
+	_ transport.Buffers    = (*conn)(nil)
+)
+
+func newConn(c *net.TCPConn) *conn {
+	ra, _ := c.RemoteAddr().(*net.TCPAddr)
+	return &conn{
+		TCPConn: c,
+		fd:      fdOf(c),
+		local:   endpointOf(c.LocalAddr()),
+		remote:  endpointOf(c.RemoteAddr()),
+		peer:    hostString(ra),
+	}
+}
+
+// LocalAddress is the local endpoint, "tcp://ip:port".
+func (c *conn) LocalAddress() string { return c.local }
+
+// RemoteAddress is the peer's endpoint, "tcp://ip:port".
+func (c *conn) RemoteAddress() string { return c.remote }
+
+// PeerAddress is the peer's numeric IP without port (IPv6 without
+// brackets), as ZMQ's Peer-Address property gives it.
+func (c *conn) PeerAddress() string { return c.peer }
+
+// FD is the connection's OS descriptor (not a duplicate); it is only
+// meaningful until Close.
+func (c *conn) FD() int { return c.fd }
+
+// WriteBuffers writes bufs with as few system calls as possible (writev).
+// bufs itself is not modified.
+func (c *conn) WriteBuffers(bufs [][]byte) (int64, error) {
+	b := make(net.Buffers, len(bufs))
+	copy(b, bufs)
+	return b.WriteTo(c.TCPConn)
+}
+
+// fdOf returns the descriptor of a socket without duplicating it, or -1.
+func fdOf(sc syscall.Conn) int {
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if err := rc.Control(func(s uintptr) { fd = int(s) }); err != nil {
+		return -1
+	}
+	return fd
+}

@@ -1,0 +1,258 @@
+package zmtp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// Frame flag bits (ZMTP 3.x). ZMTP 2.0 has MORE and LONG; ZMTP 1.0 only MORE.
+const (
+	FlagMore    byte = 0x01
+	FlagLong    byte = 0x02
+	FlagCommand byte = 0x04
+)
+
+// Errors returned by the frame codec.
+var (
+	// ErrFrameTooLarge: a frame is larger than the limit given.
+	ErrFrameTooLarge = errors.New("zmtp: frame exceeds size limit")
+	// ErrMalformed: the stream breaks the framing rules.
+	ErrMalformed = errors.New("zmtp: malformed frame")
+)
+
+// AppendFrameHeader appends a ZMTP 3.x/2.0 frame header for a body of size
+// octets: the short form up to 255 octets, the long form above, as libzmq.
+func AppendFrameHeader(dst []byte, size int, flags byte) []byte {
+	if size > 255 {
+		dst = append(dst, flags|FlagLong)
+		return binary.BigEndian.AppendUint64(dst, uint64(size))
+	}
+	return append(dst, flags&^FlagLong, byte(size))
+}
+
+// AppendFrame appends a whole ZMTP 3.x/2.0 frame.
+func AppendFrame(dst, body []byte, flags byte) []byte {
+	dst = AppendFrameHeader(dst, len(body), flags)
+	return append(dst, body...)
+}
+
+// AppendV1FrameHeader appends a ZMTP/1.0 frame header: a length counting
+// the flags octet, then the flags octet (bit 0 MORE).
+func AppendV1FrameHeader(dst []byte, size int, more bool) []byte {
+	n := uint64(size) + 1
+	if n < 255 {
+		dst = append(dst, byte(n))
+	} else {
+		dst = append(dst, 0xFF)
+		dst = binary.BigEndian.AppendUint64(dst, n)
+	}
+	if more {
+		return append(dst, FlagMore)
+	}
+	return append(dst, 0)
+}
+
+// HeaderSize returns the size of the 3.x/2.0 header for a body of size octets.
+func HeaderSize(size int) int {
+	if size > 255 {
+		return 9
+	}
+	return 2
+}
+
+// Reader is a buffered reader of a ZMTP stream. It reads as much as the
+// connection has per system call and decodes frame headers in place; bodies
+// are copied out (ReadBody), or read straight into the destination when
+// they are larger than what is buffered.
+type Reader struct {
+	r    io.Reader
+	buf  []byte
+	rpos int
+	wpos int
+}
+
+// NewReader returns a Reader over r with a buffer of size octets.
+func NewReader(r io.Reader, size int) *Reader {
+	if size < 512 {
+		size = 512
+	}
+	return &Reader{r: r, buf: make([]byte, size)}
+}
+
+// Buffered returns the number of octets read but not yet consumed.
+func (r *Reader) Buffered() int { return r.wpos - r.rpos }
+
+// fill reads until at least n octets are buffered (n <= len(buf)).
+func (r *Reader) fill(n int) error {
+	if r.wpos-r.rpos >= n {
+		return nil
+	}
+	if r.rpos > 0 && (len(r.buf)-r.rpos < n || r.rpos == r.wpos) {
+		r.wpos = copy(r.buf, r.buf[r.rpos:r.wpos])
+		r.rpos = 0
+	}
+	for r.wpos-r.rpos < n {
+		k, err := r.r.Read(r.buf[r.wpos:])
+		r.wpos += k
+		if err != nil {
+			if r.wpos-r.rpos >= n {
+				return nil
+			}
+			if err == io.EOF && r.wpos-r.rpos > 0 {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Peek returns the next n octets without consuming them (n at most 64).
+// The slice is valid until the next call on r.
+func (r *Reader) Peek(n int) ([]byte, error) {
+	if err := r.fill(n); err != nil {
+		return nil, err
+	}
+	return r.buf[r.rpos : r.rpos+n], nil
+}
+
+// PeekAvailable returns at least one octet, and whatever else is buffered.
+func (r *Reader) PeekAvailable() ([]byte, error) {
+	if err := r.fill(1); err != nil {
+		return nil, err
+	}
+	return r.buf[r.rpos:r.wpos], nil
+}
+
+// Discard consumes n buffered octets (n must not exceed Buffered).
+func (r *Reader) Discard(n int) { r.rpos += n }
+
+// ReadFull fills p.
+func (r *Reader) ReadFull(p []byte) error {
+	for len(p) > 0 {
+		if r.rpos == r.wpos {
+			if len(p) >= len(r.buf) {
+				_, err := io.ReadFull(r.r, p)
+				return err
+			}
+			if err := r.fill(1); err != nil {
+				return err
+			}
+		}
+		k := copy(p, r.buf[r.rpos:r.wpos])
+		r.rpos += k
+		p = p[k:]
+	}
+	return nil
+}
+
+// ReadHeader reads a ZMTP 3.x or 2.0 frame header. maxSize (< 0: no limit)
+// is checked before anything is allocated. For ZMTP 2.0 pass
+// allowCommand=false: the COMMAND bit is then a protocol error.
+func (r *Reader) ReadHeader(maxSize int64, allowCommand bool) (flags byte, size int, err error) {
+	if err := r.fill(2); err != nil {
+		return 0, 0, err
+	}
+	flags = r.buf[r.rpos]
+	if !allowCommand && flags&FlagCommand != 0 {
+		return 0, 0, fmt.Errorf("%w: command flag in ZMTP/2.0", ErrMalformed)
+	}
+	var n uint64
+	if flags&FlagLong != 0 {
+		if err := r.fill(9); err != nil {
+			return 0, 0, err
+		}
+		n = binary.BigEndian.Uint64(r.buf[r.rpos+1 : r.rpos+9])
+		r.rpos += 9
+	} else {
+		n = uint64(r.buf[r.rpos+1])
+		r.rpos += 2
+	}
+	if n > math.MaxInt32*2 || (maxSize >= 0 && n > uint64(maxSize)) {
+		return 0, 0, fmt.Errorf("%w: %d octets", ErrFrameTooLarge, n)
+	}
+	return flags &^ FlagLong, int(n), nil
+}
+
+// ReadV1Header reads a ZMTP/1.0 frame header and returns MORE as flags.
+func (r *Reader) ReadV1Header(maxSize int64) (flags byte, size int, err error) {
+	if err := r.fill(1); err != nil {
+		return 0, 0, err
+	}
+	var n uint64
+	if r.buf[r.rpos] == 0xFF {
+		if err := r.fill(10); err != nil {
+			return 0, 0, err
+		}
+		n = binary.BigEndian.Uint64(r.buf[r.rpos+1 : r.rpos+9])
+		flags = r.buf[r.rpos+9]
+		r.rpos += 10
+	} else {
+		if err := r.fill(2); err != nil {
+			return 0, 0, err
+		}
+		n = uint64(r.buf[r.rpos])
+		flags = r.buf[r.rpos+1]
+		r.rpos += 2
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("%w: zero ZMTP/1.0 length", ErrMalformed)
+	}
+	n--
+	if n > math.MaxInt32*2 || (maxSize >= 0 && n > uint64(maxSize)) {
+		return 0, 0, fmt.Errorf("%w: %d octets", ErrFrameTooLarge, n)
+	}
+	return flags & FlagMore, int(n), nil
+}
+
+// ReadBody reads the next size octets and appends them to dst.
+func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
+	avail := r.wpos - r.rpos
+	if size <= avail {
+		dst = append(dst, r.buf[r.rpos:r.rpos+size]...)
+		r.rpos += size
+		return dst, nil
+	}
+	start := len(dst)
+	if cap(dst)-start < size {
+		nd := make([]byte, start, start+size)
+		copy(nd, dst)
+		dst = nd
+	}
+	dst = dst[:start+size]
+	copy(dst[start:], r.buf[r.rpos:r.wpos])
+	got := avail
+	r.rpos, r.wpos = 0, 0
+	rest := dst[start+got:]
+	if len(rest) >= len(r.buf)/2 {
+		if _, err := io.ReadFull(r.r, rest); err != nil {
+			return dst[:start], unexpected(err)
+		}
+		return dst, nil
+	}
+	if err := r.ReadFull(rest); err != nil {
+		return dst[:start], unexpected(err)
+	}
+	return dst, nil
+}
+
+// BodyInBuffer returns the next size octets in place when they are already
+// buffered (ok false otherwise); they are consumed.
+func (r *Reader) BodyInBuffer(size int) (body []byte, ok bool) {
+	if r.wpos-r.rpos < size {
+		return nil, false
+	}
+	body = r.buf[r.rpos : r.rpos+size]
+	r.rpos += size
+	return body, true
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
