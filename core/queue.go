@@ -93,8 +93,13 @@ func (q *queue) commitLocked() (wake func()) {
 // push copies prefix and frames into the queue as one message. It returns
 // false, without queuing, when the queue is at its HWM.
 func (q *queue) push(prefix, frames [][]byte, kind msgKind) bool {
+	return q.pushk(prefix, frames, kind, false)
+}
+
+// pushk is push; force ignores the HWM (subscriptions must not be lost).
+func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 	q.mu.Lock()
-	if q.fullLocked() || q.closed {
+	if (!force && q.fullLocked()) || q.closed {
 		q.mu.Unlock()
 		return false
 	}

@@ -37,7 +37,7 @@ type binding struct {
 	asked    string
 
 	mu      sync.Mutex
-	engines map[*engine]struct{}
+	engines map[connEngine]struct{}
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -83,9 +83,28 @@ func (b *binding) isClosed() bool {
 	return b.closed
 }
 
+// connEngine runs one connection for a socket: the ZMTP engine, or the
+// raw engine of STREAM sockets.
+type connEngine interface {
+	// run serves the connection until it ends; getPipe is called once the
+	// connection is ready (handshake done) to obtain the pipe to serve.
+	run(getPipe func(e *engine) *pipe) error
+	stop()
+}
+
+// engineFactory makes the engine for a socket type; STREAM installs its own.
+var engineFactory = map[SocketType]func(s *Socket, c transport.StreamConn, endpoint string, connect bool) connEngine{}
+
+func (s *Socket) newConnEngine(c transport.StreamConn, endpoint string, connect bool) connEngine {
+	if f := engineFactory[s.typ]; f != nil {
+		return f(s, c, endpoint, connect)
+	}
+	return newEngine(s, c, endpoint)
+}
+
 // serve runs an engine for an accepted connection.
 func (b *binding) serve(c transport.StreamConn) {
-	e := newEngine(b.sock, c, b.endpoint)
+	e := b.sock.newConnEngine(c, b.endpoint, false)
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -93,7 +112,7 @@ func (b *binding) serve(c transport.StreamConn) {
 		return
 	}
 	if b.engines == nil {
-		b.engines = map[*engine]struct{}{}
+		b.engines = map[connEngine]struct{}{}
 	}
 	b.engines[e] = struct{}{}
 	b.wg.Add(1)
@@ -134,7 +153,7 @@ func (b *binding) close(conns bool) {
 
 func (b *binding) closeConns() {
 	b.mu.Lock()
-	es := make([]*engine, 0, len(b.engines))
+	es := make([]connEngine, 0, len(b.engines))
 	for e := range b.engines {
 		es = append(es, e)
 	}
@@ -167,7 +186,7 @@ type connecter struct {
 
 	mu      sync.Mutex
 	pipe    *pipe // persistent pipe (not IMMEDIATE)
-	eng     *engine
+	eng     connEngine
 	stopped bool
 	stopCh  chan struct{}
 	ctx     context.Context
@@ -233,6 +252,7 @@ func (c *connecter) run() {
 		}
 	}
 	ivl := opts.ReconnectInterval
+	connectedOnce := false
 	for {
 		if c.isStopped() {
 			return
@@ -257,7 +277,7 @@ func (c *connecter) run() {
 			c.giveUp()
 			return
 		}
-		e := newEngine(s, sc, c.endpoint)
+		e := s.newConnEngine(sc, c.endpoint, true)
 		c.mu.Lock()
 		if c.stopped {
 			c.mu.Unlock()
@@ -273,7 +293,10 @@ func (c *connecter) run() {
 				c.pipe.props = e.props
 				c.pipe.peerType, _ = e.props.Get("Socket-Type")
 				s.mu.Unlock()
-				s.reattached(c.pipe)
+				if connectedOnce {
+					s.reattached(c.pipe)
+				}
+				connectedOnce = true
 				return c.pipe
 			}
 			p := s.newConnPipe(e, c.endpoint)

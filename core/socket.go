@@ -45,6 +45,7 @@ type Socket struct {
 	rcvMore    bool
 	lastRecvMs bool
 
+	pollMu   sync.Mutex
 	pollers  []chan struct{}
 	nPollers atomic.Int32
 
@@ -466,15 +467,36 @@ func (s *Socket) signalOut() {
 }
 
 func (s *Socket) notifyPollers() {
-	s.mu.Lock()
-	ps := s.pollers
-	s.mu.Unlock()
-	for _, c := range ps {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	for _, c := range s.pollers {
 		select {
 		case c <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// addWaiter registers c to be signalled (non-blocking) whenever the
+// socket may have become readable or writable, or was closed. Pollers use it.
+func (s *Socket) addWaiter(c chan struct{}) {
+	s.pollMu.Lock()
+	s.pollers = append(s.pollers, c)
+	s.nPollers.Add(1)
+	s.pollMu.Unlock()
+}
+
+// removeWaiter undoes addWaiter.
+func (s *Socket) removeWaiter(c chan struct{}) {
+	s.pollMu.Lock()
+	for i, x := range s.pollers {
+		if x == c {
+			s.pollers = append(s.pollers[:i], s.pollers[i+1:]...)
+			s.nPollers.Add(-1)
+			break
+		}
+	}
+	s.pollMu.Unlock()
 }
 
 // Send sends a whole message (zmq_msg_send of every part). The frames are
