@@ -357,13 +357,13 @@ const maxHandshakeCommand = 64 << 10
 
 // run drives the connection until it ends. getPipe is called once the
 // handshake succeeded to obtain the pipe to serve.
-func (e *engine) run(getPipe func(e *engine) *pipe) error {
+func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	e.rd = zmtp.NewReader(e.conn, readBufferSize)
 	if err := e.handshake(); err != nil {
 		e.stop()
 		return classify(err, true)
 	}
-	p := getPipe(e)
+	p := getPipe(e.props)
 	if p == nil {
 		e.stop()
 		return &engineError{kind: errConnection, err: errStopped}

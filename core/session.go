@@ -88,7 +88,7 @@ func (b *binding) isClosed() bool {
 type connEngine interface {
 	// run serves the connection until it ends; getPipe is called once the
 	// connection is ready (handshake done) to obtain the pipe to serve.
-	run(getPipe func(e *engine) *pipe) error
+	run(getPipe func(props *Properties) *pipe) error
 	stop()
 }
 
@@ -122,8 +122,8 @@ func (b *binding) serve(c transport.StreamConn) {
 		defer b.sock.wg.Done()
 		defer b.wg.Done()
 		var p *pipe
-		err := e.run(func(e *engine) *pipe {
-			p = b.sock.newConnPipe(e, b.endpoint)
+		err := e.run(func(props *Properties) *pipe {
+			p = b.sock.newConnPipe(props, b.endpoint)
 			if !b.sock.attachPipe(p) {
 				return nil
 			}
@@ -165,11 +165,11 @@ func (b *binding) closeConns() {
 }
 
 // newConnPipe makes the pipe for a connection whose handshake is done.
-func (s *Socket) newConnPipe(e *engine, endpoint string) *pipe {
+func (s *Socket) newConnPipe(props *Properties, endpoint string) *pipe {
 	p := newEnginePipe(s, endpoint)
-	p.props = e.props
-	p.peerType, _ = e.props.Get("Socket-Type")
-	if id, ok := e.props.Get("Identity"); ok && id != "" {
+	p.props = props
+	p.peerType, _ = props.Get("Socket-Type")
+	if id, ok := props.Get("Identity"); ok && id != "" {
 		p.id = []byte(id)
 	}
 	return p
@@ -287,11 +287,11 @@ func (c *connecter) run() {
 		c.eng = e
 		c.mu.Unlock()
 		var transient *pipe
-		err = e.run(func(e *engine) *pipe {
+		err = e.run(func(props *Properties) *pipe {
 			if c.pipe != nil {
 				s.mu.Lock()
-				c.pipe.props = e.props
-				c.pipe.peerType, _ = e.props.Get("Socket-Type")
+				c.pipe.props = props
+				c.pipe.peerType, _ = props.Get("Socket-Type")
 				s.mu.Unlock()
 				if connectedOnce {
 					s.reattached(c.pipe)
@@ -299,7 +299,7 @@ func (c *connecter) run() {
 				connectedOnce = true
 				return c.pipe
 			}
-			p := s.newConnPipe(e, c.endpoint)
+			p := s.newConnPipe(props, c.endpoint)
 			if len(c.rid) > 0 {
 				p.id = append([]byte(nil), c.rid...)
 			}
