@@ -30,6 +30,7 @@ type Socket struct {
 	done    chan struct{} // closed when Close starts
 
 	sendWaiters, recvWaiters int
+	sendBuf                  Msg // frame headers of the message being sent (mu)
 
 	closed       bool
 	binds        []*binding
@@ -558,7 +559,12 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 			stopTimer(timer)
 			return opErr("send", "", err)
 		}
-		err := s.pat.send(m)
+		// Copy the frame headers into socket-owned storage so the caller's
+		// Msg does not escape to the heap through the pattern interface.
+		s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
+		s.sendBuf.Frames = s.sendBuf.fr
+		err := s.pat.send(&s.sendBuf)
+		clear(s.sendBuf.fr)
 		if err == nil {
 			again := s.sendWaiters > 0
 			s.mu.Unlock()
