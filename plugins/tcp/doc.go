@@ -49,7 +49,10 @@
 //
 // Listen reports LISTENING (or BIND_FAILED), each accepted connection
 // ACCEPTED (or ACCEPT_FAILED) and Listener.Close CLOSED. Dial reports
-// CONNECT_DELAYED just before the connect system call, then CONNECTED or,
+// CONNECT_DELAYED once the socket exists, just before the connect system
+// call (and before binding a source address, so a failed source bind
+// reads CONNECT_DELAYED, CLOSED where libzmq reports CLOSED alone), then
+// CONNECTED or,
 // when the attempt fails, CLOSED with the failed socket's descriptor
 // (libzmq's sequence for a refused connect; the core adds
 // CONNECT_RETRIED). A Dial that fails before a socket exists (name
