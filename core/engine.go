@@ -19,6 +19,7 @@ const (
 	writeBufferSize = 64 << 10
 	writeBatch      = 64
 	largeFrame      = 16 << 10 // frames this large are written without copying
+	readBatch       = 32       // messages decoded before they are queued together
 )
 
 // engineError classifies why a connection ended, as libzmq's engine does:
@@ -68,6 +69,8 @@ type engine struct {
 
 	ttlReq time.Duration // a PING TTL for the writer to arm (cmdMu)
 
+	inBatch  []Msg // decoded messages not yet queued (reader)
+	nIn      int
 	wbuf     []byte
 	scratch  []byte
 	scratch2 []byte
@@ -427,7 +430,13 @@ func (e *engine) readLoop() error {
 	var cmd []byte
 	maxSize := e.opts.MaxMsgSize
 	cmdAllowed := e.ver >= zmtp.V30
+	e.inBatch = make([]Msg, readBatch)
 	for {
+		if e.nIn > 0 && (e.ver == zmtp.V10 || !e.rd.HasFrame()) {
+			if err := e.flushIn(); err != nil {
+				return err
+			}
+		}
 		var flags byte
 		var size int
 		var err error
@@ -493,11 +502,35 @@ func (e *engine) readLoop() error {
 		staging.props = e.props
 		staging.kind = kindData
 		offs = offs[:0]
-		if err := e.deliver(&staging, false); err != nil {
-			return err
-		}
+		staging.swap(&e.inBatch[e.nIn])
+		e.nIn++
 		staging.buf = staging.buf[:0]
+		if e.nIn == len(e.inBatch) {
+			if err := e.flushIn(); err != nil {
+				return err
+			}
+		}
 	}
+}
+
+// flushIn queues the decoded batch, waiting for room (HWM) while the
+// connection lives.
+func (e *engine) flushIn() error {
+	done := 0
+	for done < e.nIn {
+		k := e.pipe.in.pushBatch(e.inBatch[done:e.nIn], false)
+		done += k
+		if done < e.nIn {
+			select {
+			case <-e.rwake:
+			case <-e.done:
+				e.nIn = 0
+				return errStopped
+			}
+		}
+	}
+	e.nIn = 0
+	return nil
 }
 
 // deliver queues m on the pipe, waiting for room (HWM) while the
@@ -543,6 +576,9 @@ func (e *engine) command(body []byte) error {
 		m.Frames = m.fr
 		m.props = e.props
 		m.kind = kind
+		if err := e.flushIn(); err != nil {
+			return err
+		}
 		return e.deliver(&m, true)
 	case zmtp.CmdError:
 		return protoErr(fmt.Errorf("%w: peer sent ERROR", ErrProtocol))

@@ -82,18 +82,27 @@ func (l *lb) hasOut() bool {
 	return false
 }
 
-// fq fair-queues incoming messages from pipes, round-robin.
+// fq fair-queues incoming messages from pipes, round-robin. It takes
+// messages from a pipe in small batches (one lock per batch) and hands
+// them out one by one.
 type fq struct {
 	pipes []*pipe
 	next  int
 	dead  map[*pipe]bool
+
+	cache   []Msg // prefetched messages, all from cacheOf
+	cacheAt int
+	cacheN  int
+	cacheOf *pipe
 }
+
+const fqBatch = 16
 
 func (f *fq) add(p *pipe) { f.pipes = append(f.pipes, p) }
 
 // remove drops p now if it has nothing queued, else once it is drained.
 func (f *fq) remove(p *pipe) {
-	if !p.in.empty() {
+	if !p.in.empty() || (f.cacheOf == p && f.cacheAt < f.cacheN) {
 		if f.dead == nil {
 			f.dead = map[*pipe]bool{}
 		}
@@ -121,13 +130,25 @@ func (f *fq) drop(p *pipe) {
 
 // recv pops the next message from the next pipe that has one.
 func (f *fq) recv(m *Msg) (*pipe, error) {
+	if f.cacheAt < f.cacheN {
+		p := f.cacheOf
+		m.swap(&f.cache[f.cacheAt])
+		f.cacheAt++
+		m.props = p.props
+		return p, nil
+	}
 	n := len(f.pipes)
 	for i := 0; i < n && len(f.pipes) > 0; i++ {
 		if f.next >= len(f.pipes) {
 			f.next = 0
 		}
 		p := f.pipes[f.next]
-		if p.in.pop(m) {
+		if f.cache == nil {
+			f.cache = make([]Msg, fqBatch)
+		}
+		if k := p.in.popBatch(f.cache); k > 0 {
+			f.cacheOf, f.cacheAt, f.cacheN = p, 1, k
+			m.swap(&f.cache[0])
 			m.props = p.props
 			f.next++
 			return p, nil
@@ -144,6 +165,9 @@ func (f *fq) recv(m *Msg) (*pipe, error) {
 }
 
 func (f *fq) hasIn() bool {
+	if f.cacheAt < f.cacheN {
+		return true
+	}
 	for _, p := range f.pipes {
 		if !p.in.empty() {
 			return true

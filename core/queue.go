@@ -133,6 +133,31 @@ func (q *queue) pushSwap(m *Msg, force bool) bool {
 	return true
 }
 
+// pushBatch queues as many of msgs as the HWM allows (all when force),
+// swapping storage, and returns how many it took.
+func (q *queue) pushBatch(msgs []Msg, force bool) int {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0
+	}
+	k := 0
+	var wake func()
+	for k < len(msgs) && (force || !q.fullLocked()) {
+		s := q.slotLocked()
+		s.swap(&msgs[k])
+		if w := q.commitLocked(); w != nil {
+			wake = w
+		}
+		k++
+	}
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return k
+}
+
 // pop moves the oldest message into m (swapping storage). ok is false when
 // the queue is empty.
 func (q *queue) pop(m *Msg) bool {

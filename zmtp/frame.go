@@ -149,6 +149,24 @@ func (r *Reader) ReadFull(p []byte) error {
 	return nil
 }
 
+// HasFrame reports whether a whole ZMTP 3.x/2.0 frame (header and body)
+// is buffered, so decoding it will not block.
+func (r *Reader) HasFrame() bool {
+	n := r.wpos - r.rpos
+	if n < 2 {
+		return false
+	}
+	b := r.buf[r.rpos:r.wpos]
+	if b[0]&FlagLong == 0 {
+		return 2+int(b[1]) <= n
+	}
+	if n < 9 {
+		return false
+	}
+	size := binary.BigEndian.Uint64(b[1:9])
+	return size <= uint64(n-9)
+}
+
 // ReadHeader reads a ZMTP 3.x or 2.0 frame header. maxSize (< 0: no limit)
 // is checked before anything is allocated. For ZMTP 2.0 pass
 // allowCommand=false: the COMMAND bit is then a protocol error.
