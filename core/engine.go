@@ -15,8 +15,6 @@ import (
 )
 
 const (
-	readBufferSize  = 64 << 10
-	writeBufferSize = 64 << 10
 	writeBatch      = 64
 	largeFrame      = 16 << 10 // frames this large are written without copying
 	readBatch       = 32       // messages decoded before they are queued together
@@ -361,7 +359,7 @@ const maxHandshakeCommand = 64 << 10
 // run drives the connection until it ends. getPipe is called once the
 // handshake succeeded to obtain the pipe to serve.
 func (e *engine) run(getPipe func(props *Properties) *pipe) error {
-	e.rd = zmtp.NewReader(e.conn, readBufferSize)
+	e.rd = zmtp.NewReader(e.conn, e.opts.InBatchSize)
 	if err := e.handshake(); err != nil {
 		e.stop()
 		return classify(err, true)
@@ -607,7 +605,7 @@ func (e *engine) armTTL(d time.Duration) {
 // runs the heartbeat timers.
 func (e *engine) writeLoop() {
 	defer e.wg.Done()
-	e.wbuf = make([]byte, 0, writeBufferSize+1024)
+	e.wbuf = make([]byte, 0, e.opts.OutBatchSize+1024)
 	e.batch = make([]Msg, writeBatch)
 	var iov [][]byte
 	bw, _ := e.conn.(transport.Buffers)
@@ -677,7 +675,7 @@ func (e *engine) writeLoop() {
 				}
 			}
 		}
-		if n == len(e.batch) && len(e.wbuf) < writeBufferSize {
+		if n == len(e.batch) && len(e.wbuf) < e.opts.OutBatchSize {
 			continue // more may be queued: fill the buffer first
 		}
 		if len(e.wbuf) > 0 {
@@ -727,7 +725,7 @@ func (e *engine) encode(body []byte, flags byte) error {
 		e.wbuf = zmtp.AppendFrameHeader(e.wbuf, len(body), flags)
 	}
 	e.wbuf = append(e.wbuf, body...)
-	if len(e.wbuf) >= writeBufferSize {
+	if len(e.wbuf) >= e.opts.OutBatchSize {
 		if err := e.write(e.wbuf); err != nil {
 			return err
 		}

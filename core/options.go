@@ -125,6 +125,15 @@ type Options struct {
 	// MechanismOptions carries mechanism options by libzmq name without
 	// the ZMQ_ prefix ("PLAIN_USERNAME", "CURVE_SERVERKEY", ...).
 	MechanismOptions map[string][]byte
+	// InBatchSize (ZMQ_IN_BATCH_SIZE, default 65536 here; libzmq 8192):
+	// bytes read from a connection per system call.
+	InBatchSize int
+	// OutBatchSize (ZMQ_OUT_BATCH_SIZE, default 65536 here; libzmq 8192):
+	// bytes gathered before a write system call.
+	OutBatchSize int
+	// Affinity (ZMQ_AFFINITY, default 0) is accepted for compatibility; Go
+	// schedules connection goroutines itself, so it has no effect.
+	Affinity uint64
 	// Subscriptions made with WithSubscribe at creation (ZMQ_SUBSCRIBE).
 	subscribe []string
 }
@@ -163,6 +172,8 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 		TCPKeepAliveIdle:     -1,
 		TCPKeepAliveInterval: -1,
 		Mechanism:            "NULL",
+		InBatchSize:          64 << 10,
+		OutBatchSize:         64 << 10,
 	}
 	if !blocky || t == SUB || t == XSUB {
 		o.Linger = 0
@@ -613,4 +624,23 @@ func WithMechanism(name string, asServer bool, opts map[string][]byte) Option {
 		s.o.MechanismOptions = opts
 		return nil
 	}
+}
+
+// WithBatchSizes sets ZMQ_IN_BATCH_SIZE and ZMQ_OUT_BATCH_SIZE in bytes
+// (default 65536 each): the read buffer of each connection and the amount
+// of encoded messages gathered per write system call.
+func WithBatchSizes(in, out int) Option {
+	return func(s *optionSetter) error {
+		if in <= 0 || out <= 0 {
+			return invalid("batch sizes must be > 0")
+		}
+		s.o.InBatchSize, s.o.OutBatchSize = in, out
+		return nil
+	}
+}
+
+// WithAffinity sets ZMQ_AFFINITY (default 0). It is stored for
+// compatibility and has no effect: there are no I/O threads to pin.
+func WithAffinity(mask uint64) Option {
+	return func(s *optionSetter) error { s.o.Affinity = mask; return nil }
 }
