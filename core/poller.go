@@ -408,6 +408,12 @@ func pollState(s *Socket, want PollEvents) (PollEvents, error) {
 // d == 0: check once; d > 0: at most d. p, if not nil, is the poller whose
 // changes make the snapshot be refreshed.
 func (w *pollWait) loop(ctx context.Context, d time.Duration, p *Poller) (n int, err error) {
+	if d == 0 { // just check: no need to register
+		if n, err = w.check(); err == nil && n == 0 {
+			err = ErrWouldBlock
+		}
+		return n, err
+	}
 	w.register()
 	term := w.watchTerm()
 	var timeout <-chan time.Time
@@ -422,9 +428,6 @@ func (w *pollWait) loop(ctx context.Context, d time.Duration, p *Poller) (n int,
 		// Registered before checking: a change after the check signals w.ch.
 		if n, err = w.check(); err != nil || n > 0 {
 			return n, err
-		}
-		if d == 0 {
-			return 0, ErrWouldBlock
 		}
 		if d > 0 && timeout == nil {
 			if w.timer == nil {

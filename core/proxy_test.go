@@ -479,3 +479,41 @@ func BenchmarkProxy(b *testing.B) {
 	cancel()
 	<-done
 }
+
+// TestProxyRouterMandatory: with ROUTER_MANDATORY on the backend, a message
+// for an unknown peer is dropped (the proxy keeps running), and a message
+// for a peer that is full waits, without the proxy becoming unresponsive.
+func TestProxyRouterMandatory(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	zc := core.NewContext()
+	defer zc.Term()
+	front := bindNew(t, zc, core.PULL, "inproc")
+	back := bindNew(t, zc, core.ROUTER, "inproc", core.WithRouterMandatory(true), core.WithSendHWM(1))
+	control := bindNew(t, zc, core.PAIR, "inproc")
+	steer := connectNew(t, zc, core.PAIR, control.LastEndpoint())
+	src := connectNew(t, zc, core.PUSH, front.LastEndpoint())
+	a := connectNew(t, zc, core.DEALER, back.LastEndpoint(), core.WithRoutingID([]byte("A")))
+	connectNew(t, zc, core.DEALER, back.LastEndpoint(), core.WithRoutingID([]byte("B")), core.WithRecvHWM(1))
+	ctx := pollTestCtx(t)
+	wait := runProxy(ctx, front, back, nil, control)
+	time.Sleep(50 * time.Millisecond) // let A and B connect
+
+	src.SendString(ctx, "Z", "nobody")
+	src.SendString(ctx, "A", "first")
+	if m, err := a.Recv(ctx); err != nil || string(m.Frames[0]) != "first" {
+		t.Fatalf("A got %q, %v", m.Frames, err)
+	}
+	for i := range 6 { // B never reads: its pipe fills up
+		src.SendString(ctx, "B", fmt.Sprint(i))
+	}
+	time.Sleep(50 * time.Millisecond)
+	st := statistics(t, steer) // still responsive
+	// Not sent: "Z" (dropped) and the B message the proxy holds.
+	if st[0]-st[6] != 4 || st[6] < 4 {
+		t.Fatalf("statistics %v: want 4 frames more received than sent", st)
+	}
+	command(t, steer, "TERMINATE")
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+}

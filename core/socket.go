@@ -383,6 +383,7 @@ func (s *Socket) closeContext(ctx context.Context) {
 	s.inprocConns = nil
 	linger := s.opts.Linger
 	s.mu.Unlock()
+	s.notifyPollers() // pollers report ErrClosed now, not after the linger
 
 	for _, b := range binds {
 		b.close(false)
