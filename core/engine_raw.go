@@ -15,13 +15,14 @@ import (
 
 func init() {
 	engineFactory[STREAM] = func(s *Socket, c transport.StreamConn, endpoint string, connect bool) connEngine {
-		return newRawEngine(s, c, endpoint, connect)
+		return newRawEngine(s, c, endpoint)
 	}
 }
 
 const (
-	// rawReadSize is the most one read delivers as one chunk: libzmq's raw
-	// decoder reads into a buffer of in_batch_size (8192) bytes, so a peer
+	// rawReadSize is the read size when IN_BATCH_SIZE is unset. The most one
+	// read delivers as one chunk is IN_BATCH_SIZE: libzmq's raw decoder reads
+	// into a buffer of in_batch_size (8192 there by default) bytes, so a peer
 	// sending more arrives as several messages.
 	rawReadSize = 8192
 	// rawIDRoom is spare room kept behind a chunk so the STREAM pattern can
@@ -50,9 +51,11 @@ var errStreamClosed = errors.New("zmq: stream connection closed by the applicati
 // done channel and stop, the reader/writer wake-ups, deliver with HWM
 // waits and the idle flag that linger looks at through pipe.eng — and
 // replaces the ZMTP handshake and codec with raw reads and writes.
+//
+// ZMTP-only options (heartbeats, HANDSHAKE_IVL, MAXMSGSIZE, mechanisms)
+// do not apply to raw connections, as in libzmq.
 type rawEngine struct {
 	*engine
-	connect bool
 
 	// appClosed is set when the writer closed the connection because the
 	// application asked for it ([id][empty]); broken when a write failed.
@@ -60,10 +63,10 @@ type rawEngine struct {
 	broken    atomic.Bool
 }
 
-// newRawEngine makes the engine of one STREAM connection; connect tells
-// whether this side dialled.
-func newRawEngine(s *Socket, c transport.StreamConn, endpoint string, connect bool) *rawEngine {
-	return &rawEngine{engine: newEngine(s, c, endpoint), connect: connect}
+// newRawEngine makes the engine of one STREAM connection. Both sides of a
+// raw connection behave alike, so it does not matter which one dialled.
+func newRawEngine(s *Socket, c transport.StreamConn, endpoint string) *rawEngine {
+	return &rawEngine{engine: newEngine(s, c, endpoint)}
 }
 
 // run serves the connection until it ends. The pipe is requested at once
@@ -103,7 +106,7 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 	if e.broken.Load() {
 		peerGone = true // a write failed first and stopped the reader
 	}
-	if peerGone && e.opts.StreamNotify {
+	if peerGone && !e.appClosed.Load() && e.opts.StreamNotify {
 		e.notify() // libzmq raw_engine_t::error: a 0-length message on disconnect
 	}
 	e.idle.Store(true)
@@ -149,18 +152,25 @@ func (e *rawEngine) notify() {
 
 // readLoop delivers every read as a one-frame message, waiting while the
 // pipe's inbound queue is at its HWM (which stops reading, so TCP flow
-// control pushes back on the peer).
+// control pushes back on the peer). It reads into one buffer of
+// IN_BATCH_SIZE bytes, as libzmq's raw decoder does, and copies each chunk
+// into storage of its own size, so a queue of small chunks holds little
+// memory.
 func (e *rawEngine) readLoop() error {
+	size := e.opts.InBatchSize
+	if size <= 0 {
+		size = rawReadSize
+	}
+	rbuf := make([]byte, size)
 	var m Msg
 	for {
-		if cap(m.buf) < rawReadSize+rawIDRoom {
-			m.buf = make([]byte, rawReadSize, rawReadSize+rawIDRoom)
-		}
-		buf := m.buf[:rawReadSize]
-		n, err := e.conn.Read(buf)
+		n, err := e.conn.Read(rbuf)
 		if n > 0 {
-			m.buf = buf[:n]
-			m.fr = append(m.fr[:0], buf[:n:n])
+			if cap(m.buf) < n+rawIDRoom {
+				m.buf = make([]byte, 0, n+rawIDRoom)
+			}
+			m.buf = append(m.buf[:0], rbuf[:n]...)
+			m.fr = append(m.fr[:0], m.buf[:n:n])
 			m.Frames = m.fr
 			m.props = e.props
 			m.kind = kindData

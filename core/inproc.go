@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
 )
@@ -26,6 +27,12 @@ type inprocOffer struct {
 	remote   *pipe
 }
 
+func (o *inprocOffer) isAccepted() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.accepted
+}
+
 // inprocConn is a connect-side inproc connection.
 type inprocConn struct {
 	endpoint string
@@ -34,10 +41,20 @@ type inprocConn struct {
 }
 
 func (c *inprocConn) close(drop bool) {
+	if lb, ok := c.conn.(transport.PipeListenerBound); ok && !drop {
+		// A bound listener takes the offer in a moment: let it, so queued
+		// messages reach the peer (libzmq connects synchronously then).
+		deadline := time.Now().Add(5 * time.Second)
+		for lb.ListenerBound() && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
 	c.conn.Close() // withdraws the offer if nobody took it yet
-	c.offer.mu.Lock()
-	c.offer.closed = true
-	c.offer.mu.Unlock()
+	if drop {
+		c.offer.mu.Lock()
+		c.offer.closed = true // queued messages are not to be delivered
+		c.offer.mu.Unlock()
+	}
 	c.offer.local.terminate(drop)
 }
 
@@ -60,7 +77,9 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	cfg := s.transportConfig(endpoint, nil)
 	s.mu.Unlock()
 
-	qa, qb := newQueue(o.SendHWM), newQueue(o.RecvHWM) // qa: to binder, qb: from binder
+	s.mu.Lock()
+	qa, qb := s.newQueues() // qa: to binder, qb: from binder
+	s.mu.Unlock()
 	local := newPipe(s, qa, qb, endpoint)
 	offer := &inprocOffer{from: s, typ: s.typ, rid: o.RoutingID, sndHWM: o.SendHWM, rcvHWM: o.RecvHWM,
 		local: local, connRID: o.ConnectRoutingID}
@@ -112,6 +131,13 @@ func (s *Socket) acceptInproc(pc transport.PipeConn, endpoint string) {
 	qa, qb := local.out, local.in
 	qa.setHWM(hwmSum(offer.sndHWM, o.RecvHWM))
 	qb.setHWM(hwmSum(o.SendHWM, offer.rcvHWM))
+	if o.Conflate {
+		switch s.typ {
+		case DEALER, PULL, PUSH, PUB, SUB:
+			qa.setConflate()
+			qb.setConflate()
+		}
+	}
 	remote := newPipe(s, qb, qa, endpoint)
 	remote.peer = local
 	remote.inproc = true

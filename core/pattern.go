@@ -82,18 +82,13 @@ func (l *lb) hasOut() bool {
 	return false
 }
 
-// fq fair-queues incoming messages from pipes, round-robin. It takes
-// messages from a pipe in small batches (one lock per batch) and hands
-// them out one by one.
+// fq fair-queues incoming messages from pipes, strictly round-robin one
+// message per pipe as libzmq does. Each pipe's messages are taken from its
+// queue in small batches (one lock per batch) into a per-pipe cache.
 type fq struct {
 	pipes []*pipe
 	next  int
 	dead  map[*pipe]bool
-
-	cache   []Msg // prefetched messages, all from cacheOf
-	cacheAt int
-	cacheN  int
-	cacheOf *pipe
 }
 
 const fqBatch = 16
@@ -102,7 +97,7 @@ func (f *fq) add(p *pipe) { f.pipes = append(f.pipes, p) }
 
 // remove drops p now if it has nothing queued, else once it is drained.
 func (f *fq) remove(p *pipe) {
-	if !p.in.empty() || (f.cacheOf == p && f.cacheAt < f.cacheN) {
+	if p.hasIn() {
 		if f.dead == nil {
 			f.dead = map[*pipe]bool{}
 		}
@@ -128,28 +123,15 @@ func (f *fq) drop(p *pipe) {
 	}
 }
 
-// recv pops the next message from the next pipe that has one.
+// recv takes the next message from the next pipe that has one.
 func (f *fq) recv(m *Msg) (*pipe, error) {
-	if f.cacheAt < f.cacheN {
-		p := f.cacheOf
-		m.swap(&f.cache[f.cacheAt])
-		f.cacheAt++
-		m.props = p.props
-		return p, nil
-	}
 	n := len(f.pipes)
 	for i := 0; i < n && len(f.pipes) > 0; i++ {
 		if f.next >= len(f.pipes) {
 			f.next = 0
 		}
 		p := f.pipes[f.next]
-		if f.cache == nil {
-			f.cache = make([]Msg, fqBatch)
-		}
-		if k := p.in.popBatch(f.cache); k > 0 {
-			f.cacheOf, f.cacheAt, f.cacheN = p, 1, k
-			m.swap(&f.cache[0])
-			m.props = p.props
+		if p.recvOne(m) {
 			f.next++
 			return p, nil
 		}
@@ -165,11 +147,8 @@ func (f *fq) recv(m *Msg) (*pipe, error) {
 }
 
 func (f *fq) hasIn() bool {
-	if f.cacheAt < f.cacheN {
-		return true
-	}
 	for _, p := range f.pipes {
-		if !p.in.empty() {
+		if p.hasIn() {
 			return true
 		}
 	}

@@ -21,6 +21,7 @@ type reqPattern struct {
 	replyPipe *pipe
 	reqID     uint32
 	idBuf     [4]byte
+	drop      Msg
 }
 
 var emptyFrame = []byte{}
@@ -41,6 +42,13 @@ func (r *reqPattern) send(m *Msg) error {
 	}
 	r.replyPipe = p
 	r.expecting = true
+	// Eat every message already queued, as libzmq does, so an old reply
+	// from any peer can never pass for the answer to this request.
+	for {
+		if _, err := r.in.recv(&r.drop); err != nil {
+			break
+		}
+	}
 	return nil
 }
 

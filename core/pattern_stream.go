@@ -9,7 +9,8 @@ import (
 // libzmq's stream_t. The connections run the raw engine (engine_raw.go).
 //
 // Receiving gives [routing id][chunk]: one chunk is what one read of the
-// connection returned (at most 8 KiB), so message boundaries mean nothing.
+// connection returned (at most IN_BATCH_SIZE bytes: 8 KiB in libzmq, 64 KiB
+// by default here), so message boundaries mean nothing.
 // With STREAM_NOTIFY (the default) an empty chunk, [id][empty], says that
 // the connection was made (first message) or closed by the peer (last).
 //
@@ -114,7 +115,15 @@ func (t *streamPattern) send(m *Msg) error {
 		// [id][empty]: close the connection after what is queued. libzmq
 		// checks for room (check_write) before anything else, so a full
 		// pipe makes even this wait.
-		if p.out.full() || !p.out.pushk(nil, nil, kindStreamClose, true) {
+		if p.out.full() {
+			return ErrWouldBlock
+		}
+		if p.inproc {
+			// No engine to close a connection: end the pipe; the peer
+			// still reads what was queued before (pipe.terminate). It
+			// takes the socket lock, which is held here.
+			go p.terminate(false)
+		} else if !p.out.pushk(nil, nil, kindStreamClose, true) {
 			return ErrWouldBlock
 		}
 		delete(t.byID, string(p.id))

@@ -23,13 +23,39 @@ type pipe struct {
 	dead     bool // the connection is gone; only queued input remains (sock.mu)
 
 	mu       sync.Mutex
-	eng      *engine     // current engine (stream transports)
-	peer     *pipe       // the other end (inproc), once connected
+	eng      *engine    // current engine (stream transports)
+	cn       *connecter // the connecter that owns this pipe, if persistent
+	peer     *pipe      // the other end (inproc), once connected
 	inproc   bool
 	onClose  func(*pipe) // called once when terminated
 	term     atomic.Bool
 	userData any // pattern-specific state (subscriptions, ...)
+
+	// receive cache, owned by the socket (sock.mu)
+	rc   []Msg
+	rcAt int
+	rcN  int
 }
+
+// recvOne moves the pipe's next inbound message into m (sock.mu held).
+func (p *pipe) recvOne(m *Msg) bool {
+	if p.rcAt == p.rcN {
+		if p.rc == nil {
+			p.rc = make([]Msg, fqBatch)
+		}
+		p.rcAt, p.rcN = 0, p.in.popBatch(p.rc)
+		if p.rcN == 0 {
+			return false
+		}
+	}
+	m.swap(&p.rc[p.rcAt])
+	p.rcAt++
+	m.props = p.props
+	return true
+}
+
+// hasIn reports whether a message can be received from p (sock.mu held).
+func (p *pipe) hasIn() bool { return p.rcAt < p.rcN || !p.in.empty() }
 
 func newPipe(s *Socket, out, in *queue, endpoint string) *pipe {
 	p := &pipe{sock: s, out: out, in: in, endpoint: endpoint}
@@ -45,16 +71,22 @@ func newPipe(s *Socket, out, in *queue, endpoint string) *pipe {
 // newEnginePipe makes a pipe whose queues are served by an engine.
 func newEnginePipe(s *Socket, endpoint string) *pipe {
 	s.mu.Lock()
-	snd, rcv, conflate := s.opts.SendHWM, s.opts.RecvHWM, s.opts.Conflate
+	out, in := s.newQueues()
 	s.mu.Unlock()
-	out, in := newQueue(snd), newQueue(rcv)
-	if conflate {
+	return newPipe(s, out, in, endpoint)
+}
+
+// newQueues makes a pipe's two queues with the socket's HWMs (s.mu held).
+func (s *Socket) newQueues() (out, in *queue) {
+	o := &s.opts
+	out, in = newQueue(o.SendHWM), newQueue(o.RecvHWM)
+	if o.Conflate {
 		switch s.typ {
 		case DEALER, PULL, PUSH, PUB, SUB:
 			out.conflate, in.conflate = true, true
 		}
 	}
-	return newPipe(s, out, in, endpoint)
+	return out, in
 }
 
 func (p *pipe) applyHWM(snd, rcv int) {
@@ -68,18 +100,27 @@ func (p *pipe) applyHWM(snd, rcv int) {
 	p.in.setHWM(rcv)
 }
 
-// pendingOut reports whether outbound messages wait for a live connection.
-func (p *pipe) pendingOut() bool {
+// pendingOut reports whether outbound messages still wait for a
+// connection that can take them. With a finite linger a connecter that is
+// still trying counts; with an infinite one only a connection that is up
+// or being set up does, so Close always returns.
+func (p *pipe) pendingOut(finite bool) bool {
 	p.mu.Lock()
-	e := p.eng
+	e, cn := p.eng, p.cn
 	p.mu.Unlock()
 	if p.inproc {
 		return false // inproc messages stay readable by the peer
 	}
-	if e == nil {
-		return false // nobody can take them
+	if e != nil {
+		return !p.out.empty() || !e.idle.Load()
 	}
-	return !p.out.empty() || !e.idle.Load()
+	if cn == nil || p.out.empty() {
+		return false
+	}
+	if cn.isGivenUp() {
+		return false
+	}
+	return finite || cn.attempting.Load()
 }
 
 // terminate closes the connection behind the pipe and detaches it.

@@ -45,6 +45,12 @@ func (q *queue) setHWM(hwm int) {
 	}
 }
 
+func (q *queue) setConflate() {
+	q.mu.Lock()
+	q.conflate = true
+	q.mu.Unlock()
+}
+
 func (q *queue) fullLocked() bool {
 	return q.hwm > 0 && q.n >= q.hwm && !q.conflate
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -184,6 +185,9 @@ type connecter struct {
 	endpoint string
 	rid      []byte // CONNECT_ROUTING_ID for the peer
 
+	attempting atomic.Bool // a dial or handshake is in flight
+	gaveUp     atomic.Bool
+
 	mu      sync.Mutex
 	pipe    *pipe // persistent pipe (not IMMEDIATE)
 	eng     connEngine
@@ -222,6 +226,23 @@ func (c *connecter) stop(time.Duration) {
 	}
 }
 
+// attachPersistentLocked makes the connect-time pipe (see
+// usesPersistentPipe) and attaches it; called by Connect with s.mu held so
+// that messages sent right after Connect are queued for this peer.
+func (c *connecter) attachPersistentLocked() {
+	s := c.sock
+	if !c.usesPersistentPipe() {
+		return
+	}
+	out, in := s.newQueues()
+	p := newPipe(s, out, in, c.endpoint)
+	p.cn = c
+	c.pipe = p
+	s.pipes = append(s.pipes, p)
+	p.attached = true
+	s.pat.attach(p)
+}
+
 // usesPersistentPipe reports whether the pipe is made at connect time and
 // kept across reconnects (libzmq without IMMEDIATE); ROUTER-like sockets
 // need the peer's identity first.
@@ -241,24 +262,19 @@ func (c *connecter) run() {
 	defer close(c.doneCh)
 	s := c.sock
 	s.mu.Lock()
-	persistent := c.usesPersistentPipe()
 	opts := s.opts
 	cfg := s.transportConfig(c.endpoint, s.hookFor())
 	s.mu.Unlock()
-	if persistent {
-		c.pipe = newEnginePipe(s, c.endpoint)
-		if !s.attachPipe(c.pipe) {
-			return
-		}
-	}
 	ivl := opts.ReconnectInterval
 	connectedOnce := false
 	for {
 		if c.isStopped() {
 			return
 		}
+		c.attempting.Store(true)
 		conn, err := c.tr.Dial(c.ctx, c.scheme, c.addr, cfg)
 		if err != nil {
+			c.attempting.Store(false)
 			if c.isStopped() {
 				return
 			}
@@ -309,6 +325,7 @@ func (c *connecter) run() {
 			transient = p
 			return p
 		})
+		c.attempting.Store(false)
 		c.mu.Lock()
 		c.eng = nil
 		c.mu.Unlock()
@@ -348,8 +365,11 @@ func (c *connecter) isStopped() bool {
 	return c.stopped
 }
 
+func (c *connecter) isGivenUp() bool { return c.gaveUp.Load() }
+
 // giveUp drops the endpoint's pipe for good.
 func (c *connecter) giveUp() {
+	c.gaveUp.Store(true)
 	if c.pipe != nil {
 		c.pipe.out.drain()
 		c.sock.detachPipe(c.pipe)

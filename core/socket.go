@@ -271,8 +271,8 @@ func (s *Socket) Connect(endpoint string) error {
 		return opErr("connect", endpoint, s.connectInproc(t, scheme, addr, endpoint))
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.checkUsable(); err != nil {
+		s.mu.Unlock()
 		return opErr("connect", endpoint, err)
 	}
 	// libzmq ignores repeated connects to one endpoint for these types.
@@ -280,15 +280,19 @@ func (s *Socket) Connect(endpoint string) error {
 	case DEALER, SUB, PUB, REQ:
 		for _, c := range s.connects {
 			if c.endpoint == endpoint {
+				s.mu.Unlock()
 				return nil
 			}
 		}
 	}
 	c := newConnecter(s, t, scheme, addr, endpoint)
+	c.attachPersistentLocked()
 	s.connects = append(s.connects, c)
 	s.lastEndpoint = endpoint
 	s.opts.ConnectRoutingID = nil
 	s.wg.Add(1)
+	s.mu.Unlock()
+	s.signalOut()
 	go c.run()
 	return nil
 }
@@ -427,7 +431,7 @@ func (s *Socket) linger(ctx context.Context, linger time.Duration) {
 		s.mu.Lock()
 		busy := false
 		for _, p := range s.pipes {
-			if p.pendingOut() {
+			if p.pendingOut(linger > 0) {
 				busy = true
 				break
 			}

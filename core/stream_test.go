@@ -150,8 +150,8 @@ func stRecvN(t *testing.T, s *core.Socket, id []byte, n int) []byte {
 		if len(data) == 0 {
 			t.Fatalf("disconnected after %d of %d bytes", len(got), n)
 		}
-		if len(data) > 8192 {
-			t.Fatalf("chunk of %d bytes, want at most 8192 (one read)", len(data))
+		if max := s.Options().InBatchSize; len(data) > max {
+			t.Fatalf("chunk of %d bytes, want at most IN_BATCH_SIZE %d (one read)", len(data), max)
 		}
 		got = append(got, data...)
 	}
@@ -550,65 +550,72 @@ func TestStreamConnectRoutingID(t *testing.T) {
 	}
 }
 
-// TestStreamLarge moves more than 1 MiB each way.
+// TestStreamLarge moves more than 1 MiB each way, with zmqkit's default
+// batch sizes and with libzmq's (8 KiB chunks).
 func TestStreamLarge(t *testing.T) {
 	const size = 3<<20 + 12345
+	batches := []struct {
+		name    string
+		in, out int
+	}{{"default-batch", 64 << 10, 64 << 10}, {"libzmq-batch", 8192, 8192}}
 	for _, tr := range stTransports() {
-		t.Run(tr.name, func(t *testing.T) {
-			zctx := stSetup(t)
-			srv := stSocket(t, zctx, core.WithLinger(5*time.Second))
-			if err := srv.Bind(tr.bindEP(t)); err != nil {
-				t.Fatal(err)
-			}
-			conn, err := tr.dial(srv.LastEndpoint())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			id := stRecvNotify(t, srv)
-			payload := stPattern(size)
+		for _, bs := range batches {
+			t.Run(tr.name+"/"+bs.name, func(t *testing.T) {
+				zctx := stSetup(t)
+				srv := stSocket(t, zctx, core.WithLinger(5*time.Second), core.WithBatchSizes(bs.in, bs.out))
+				if err := srv.Bind(tr.bindEP(t)); err != nil {
+					t.Fatal(err)
+				}
+				conn, err := tr.dial(srv.LastEndpoint())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				id := stRecvNotify(t, srv)
+				payload := stPattern(size)
 
-			// server → client, one message
-			readDone := make(chan error, 1)
-			go func() {
-				got := make([]byte, size)
-				conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-				if _, err := io.ReadFull(conn, got); err != nil {
-					readDone <- err
-					return
+				// server → client, one message
+				readDone := make(chan error, 1)
+				go func() {
+					got := make([]byte, size)
+					conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+					if _, err := io.ReadFull(conn, got); err != nil {
+						readDone <- err
+						return
+					}
+					if !bytes.Equal(got, payload) {
+						readDone <- errors.New("client received corrupted data")
+						return
+					}
+					readDone <- nil
+				}()
+				if err := srv.Send(stCtx(t), core.NewMsg(id, payload)); err != nil {
+					t.Fatal(err)
+				}
+				if err := <-readDone; err != nil {
+					t.Fatal(err)
+				}
+
+				// client → server: arrives in chunks of at most IN_BATCH_SIZE
+				writeDone := make(chan error, 1)
+				go func() {
+					_, err := conn.Write(payload)
+					writeDone <- err
+				}()
+				got := stRecvN(t, srv, id, size)
+				if err := <-writeDone; err != nil {
+					t.Fatal(err)
 				}
 				if !bytes.Equal(got, payload) {
-					readDone <- errors.New("client received corrupted data")
-					return
+					t.Fatal("server received corrupted data")
 				}
-				readDone <- nil
-			}()
-			if err := srv.Send(stCtx(t), core.NewMsg(id, payload)); err != nil {
-				t.Fatal(err)
-			}
-			if err := <-readDone; err != nil {
-				t.Fatal(err)
-			}
-
-			// client → server: arrives in chunks of at most 8 KiB
-			writeDone := make(chan error, 1)
-			go func() {
-				_, err := conn.Write(payload)
-				writeDone <- err
-			}()
-			got := stRecvN(t, srv, id, size)
-			if err := <-writeDone; err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, payload) {
-				t.Fatal("server received corrupted data")
-			}
-		})
+			})
+		}
 	}
 }
 
-// TestStreamBackpressure: a slow reader makes the STREAM sender block at
-// SNDHWM (libzmq: EAGAIN), and a full RCVHWM stops reading.
+// TestStreamBackpressure: a peer that does not read makes the STREAM
+// sender block at SNDHWM (libzmq: EAGAIN).
 func TestStreamBackpressure(t *testing.T) {
 	zctx := stSetup(t)
 	srv := stSocket(t, zctx, core.WithSendHWM(2), core.WithRecvHWM(2))
@@ -635,9 +642,52 @@ func TestStreamBackpressure(t *testing.T) {
 	if !blocked {
 		t.Fatal("sending never blocked on a peer that does not read")
 	}
-	// [id][empty] waits for room as well, as libzmq's check_write does.
-	if err := srv.TrySend(core.NewMsg(id, nil)); !errors.Is(err, core.ErrWouldBlock) {
-		t.Fatalf("close on a full pipe: %v, want ErrWouldBlock", err)
+	// A blocking Send waits for room, and gives up at its deadline.
+	c, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	for i := 0; i < 256; i++ {
+		if err := srv.Send(c, core.NewMsg(id, chunk)); err != nil {
+			if !errors.Is(err, core.ErrWouldBlock) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("send: %v, want ErrWouldBlock and DeadlineExceeded", err)
+			}
+			return
+		}
+	}
+	t.Fatal("a blocking send never timed out on a peer that does not read")
+}
+
+// TestStreamRecvHWM: with RCVHWM reached the raw engine stops reading
+// (TCP pushes back on the peer) and resumes without losing a byte.
+func TestStreamRecvHWM(t *testing.T) {
+	const size = 32 << 20 // more than loopback socket buffers hold
+	zctx := stSetup(t)
+	srv := stSocket(t, zctx, core.WithRecvHWM(2))
+	if err := srv.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := stTransports()[0].dial(srv.LastEndpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id := stRecvNotify(t, srv)
+	payload := stPattern(size)
+	writeDone := make(chan error, 1)
+	go func() {
+		_, err := conn.Write(payload)
+		writeDone <- err
+	}()
+	select {
+	case err := <-writeDone:
+		t.Fatalf("a %d-byte write finished while nobody read (err %v)", size, err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	got := stRecvN(t, srv, id, size)
+	if err := <-writeDone; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, payload) {
+		t.Fatal("data corrupted")
 	}
 }
 
@@ -741,6 +791,46 @@ func TestStreamCloseSocket(t *testing.T) {
 			t.Fatalf("peer read %q, %v; want \"last words\" then EOF", all, err)
 		}
 	}
+}
+
+// TestStreamInproc: libzmq accepts STREAM over inproc, where no engine
+// runs: no notifications, data passes as plain pipe messages, and
+// [id][empty] ends the pipe.
+func TestStreamInproc(t *testing.T) {
+	zctx := stSetup(t)
+	a := stSocket(t, zctx)
+	if err := a.Bind("inproc://stream-inproc"); err != nil {
+		t.Fatal(err)
+	}
+	b := stSocket(t, zctx)
+	if err := b.Connect("inproc://stream-inproc"); err != nil {
+		t.Fatal(err)
+	}
+	// b's peer got b's last generated id, also its ROUTING_ID option.
+	var bid []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for len(bid) == 0 && time.Now().Before(deadline) {
+		bid = b.Options().RoutingID
+		time.Sleep(time.Millisecond)
+	}
+	if err := b.Send(stCtx(t), core.NewMsg(bid, []byte("hi"))); err != nil {
+		t.Fatal(err)
+	}
+	aid, data := stRecv(t, a) // no connect notification first
+	if string(data) != "hi" {
+		t.Fatalf("got %q", data)
+	}
+	if err := a.Send(stCtx(t), core.NewMsg(aid, nil)); err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().Before(deadline) {
+		err := b.TrySend(core.NewMsg(bid, []byte("x")))
+		if errors.Is(err, core.ErrHostUnreachable) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the pipe closed with [id][empty] stayed routable")
 }
 
 // A STREAM socket answering HTTP requests from a plain Go HTTP client.

@@ -48,3 +48,24 @@ func (c *conn) Close() error {
 	})
 	return nil
 }
+
+var _ transport.PipeListenerBound = (*conn)(nil)
+
+// ListenerBound reports, on the dialing side, whether the offer is still
+// waiting and a listener is bound to accept it.
+func (c *conn) ListenerBound() bool {
+	if c.t == nil {
+		return false
+	}
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	if c.o.accepted {
+		return false
+	}
+	names := c.t.scopes[c.scope]
+	if names == nil {
+		return false
+	}
+	s := names[c.name]
+	return s != nil && s.l != nil
+}

@@ -127,6 +127,14 @@ type FrameConn interface {
 	Flush() error
 }
 
+// PipeListenerBound is implemented by the dialing side of a PipeConn:
+// ListenerBound reports whether the offer is still waiting and a listener
+// is bound to take it, so the core can let a lingering close wait for the
+// hand-over instead of withdrawing the offer.
+type PipeListenerBound interface {
+	ListenerBound() bool
+}
+
 // PipeConn is an in-process connection: Value is the opaque value the
 // dialing side gave in Config.Offer. On the dialing side it is nil.
 type PipeConn interface {
