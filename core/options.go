@@ -178,6 +178,9 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 	if !blocky || t == SUB || t == XSUB {
 		o.Linger = 0
 	}
+	if t == STREAM {
+		o.InBatchSize = 8192 // raw chunks as large as libzmq's
+	}
 	return o
 }
 

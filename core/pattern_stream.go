@@ -52,6 +52,8 @@ type streamPattern struct {
 	closing map[*pipe]struct{}
 }
 
+// newStreamPattern returns the STREAM pattern of s; generated routing ids
+// count up from a random value.
 func newStreamPattern(s *Socket) *streamPattern {
 	return &streamPattern{s: s, byID: map[string]*pipe{}, nextID: rand.Uint32(),
 		closing: map[*pipe]struct{}{}}
@@ -95,6 +97,8 @@ func (t *streamPattern) detach(p *pipe) {
 	t.in.remove(p)
 }
 
+// send routes [id][data...] to the connection named by id (see the rules
+// at the top of this file).
 func (t *streamPattern) send(m *Msg) error {
 	if len(m.Frames) < 2 {
 		return nil // a routing id without data: ignored, as libzmq
@@ -142,6 +146,8 @@ func (t *streamPattern) send(m *Msg) error {
 // was received and whose disconnect notification was not.
 type streamUp struct{}
 
+// recv returns the next chunk or notification, fair-queued over the
+// connections, as [id][chunk].
 func (t *streamPattern) recv(m *Msg) error {
 	p, err := t.in.recv(m)
 	if err != nil {
@@ -159,6 +165,10 @@ func (t *streamPattern) recv(m *Msg) error {
 			}
 		} else {
 			p.userData = streamUp{}
+			if _, taken := t.byID[string(p.id)]; !taken {
+				// a pipe kept across reconnects is routable again
+				t.byID[string(p.id)] = p
+			}
 		}
 	}
 	prependID(m, p.id)
@@ -182,5 +192,8 @@ func prependID(m *Msg, id []byte) {
 	prependFrame(m, f)
 }
 
-func (t *streamPattern) hasIn() bool  { return t.in.hasIn() }
+// hasIn reports whether a chunk or notification is waiting.
+func (t *streamPattern) hasIn() bool { return t.in.hasIn() }
+
+// hasOut is always true, as libzmq's stream_t::xhas_out.
 func (t *streamPattern) hasOut() bool { return true }

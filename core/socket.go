@@ -533,6 +533,11 @@ func (s *Socket) SendFrame(ctx context.Context, frame []byte, more bool) error {
 		s.mu.Unlock()
 		return opErr("send", "", ErrClosed)
 	}
+	// STREAM ignores MORE on the data frame (libzmq stream_t::xsend):
+	// the frame after the routing id ends the message.
+	if more && s.typ == STREAM && len(s.sendParts.Frames) == 1 {
+		more = false
+	}
 	if more {
 		parts := append(s.sendParts.Frames, append([]byte(nil), frame...))
 		s.sendParts.Frames = parts
