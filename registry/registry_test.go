@@ -1,0 +1,132 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/mechanism"
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+type fakeTransport struct{ schemes []string }
+
+func (f fakeTransport) Schemes() []string    { return f.schemes }
+func (f fakeTransport) Kind() transport.Kind { return transport.KindStream }
+func (f fakeTransport) Listen(context.Context, string, string, *transport.Config) (transport.Listener, error) {
+	return nil, transport.ErrNotSupported
+}
+func (f fakeTransport) Dial(context.Context, string, string, *transport.Config) (transport.Conn, error) {
+	return nil, transport.ErrNotSupported
+}
+
+type fakeMech struct{ name string }
+
+func (m fakeMech) Name() string { return m.name }
+func (m fakeMech) NewSession(*mechanism.Config) (mechanism.Session, error) {
+	return nil, errors.New("fake")
+}
+
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Fatalf("%s: no panic", name)
+		}
+	}()
+	f()
+}
+
+func TestRegisterAndLookup(t *testing.T) {
+	r := registry.New()
+	r.RegisterTransport(fakeTransport{[]string{"ws", "wss"}})
+	r.RegisterMechanism(fakeMech{"PLAIN"})
+	if got := strings.Join(r.Transports(), ","); got != "ws,wss" {
+		t.Fatalf("Transports() = %q", got)
+	}
+	if got := strings.Join(r.Mechanisms(), ","); got != "PLAIN" {
+		t.Fatalf("Mechanisms() = %q", got)
+	}
+	if _, err := r.Transport("wss"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Mechanism("PLAIN"); err != nil {
+		t.Fatal(err)
+	}
+	c := r.Clone()
+	c.RegisterTransport(fakeTransport{[]string{"tcp"}})
+	if _, err := r.Transport("tcp"); err == nil {
+		t.Fatal("Clone shares its table with the original")
+	}
+}
+
+func TestRegisterPanics(t *testing.T) {
+	r := registry.New()
+	r.RegisterTransport(fakeTransport{[]string{"tcp"}})
+	r.RegisterMechanism(fakeMech{"CURVE"})
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"nil transport", func() { r.RegisterTransport(nil) }},
+		{"no scheme", func() { r.RegisterTransport(fakeTransport{}) }},
+		{"duplicate scheme", func() { r.RegisterTransport(fakeTransport{[]string{"udp", "tcp"}}) }},
+		{"nil mechanism", func() { r.RegisterMechanism(nil) }},
+		{"duplicate mechanism", func() { r.RegisterMechanism(fakeMech{"CURVE"}) }},
+		{"empty mechanism name", func() { r.RegisterMechanism(fakeMech{""}) }},
+		{"long mechanism name", func() { r.RegisterMechanism(fakeMech{strings.Repeat("X", 21)}) }},
+	} {
+		mustPanic(t, tc.name, tc.f)
+	}
+	// a failed duplicate registration registers nothing
+	if _, err := r.Transport("udp"); err == nil {
+		t.Fatal("partially registered a transport that panicked")
+	}
+}
+
+func TestUnknownNamesThePackage(t *testing.T) {
+	r := registry.New()
+	for _, tc := range []struct{ scheme, pkg string }{
+		{"tcp", "plugins/tcp"},
+		{"ipc", "plugins/ipc"},
+		{"inproc", "plugins/inproc"},
+		{"wss", "plugins/ws"},
+	} {
+		_, err := r.Transport(tc.scheme)
+		if !errors.Is(err, registry.ErrUnknownTransport) || !strings.Contains(err.Error(), tc.pkg) {
+			t.Errorf("%s: %v", tc.scheme, err)
+		}
+	}
+	_, err := r.Transport("carrier-pigeon")
+	if !errors.Is(err, registry.ErrUnknownTransport) {
+		t.Fatal(err)
+	}
+	_, err = r.Mechanism("CURVE")
+	if !errors.Is(err, registry.ErrUnknownMechanism) || !strings.Contains(err.Error(), "plugins/curve") {
+		t.Fatal(err)
+	}
+}
+
+func TestSplitEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		in, scheme, addr string
+		ok               bool
+	}{
+		{"tcp://127.0.0.1:5555", "tcp", "127.0.0.1:5555", true},
+		{"inproc://a://b", "inproc", "a://b", true},
+		{"tcp://", "", "", false},
+		{"://x", "", "", false},
+		{"tcp:/x", "", "", false},
+		{"", "", "", false},
+	} {
+		s, a, err := registry.SplitEndpoint(tc.in)
+		if (err == nil) != tc.ok || s != tc.scheme || a != tc.addr {
+			t.Errorf("%q: %q %q %v", tc.in, s, a, err)
+		}
+		if err != nil && !errors.Is(err, transport.ErrInvalidEndpoint) {
+			t.Errorf("%q: %v does not wrap ErrInvalidEndpoint", tc.in, err)
+		}
+	}
+}
