@@ -189,7 +189,7 @@ func (r *Reader) ReadHeader(maxSize int64, allowCommand bool) (flags byte, size 
 		n = uint64(r.buf[r.rpos+1])
 		r.rpos += 2
 	}
-	if n > math.MaxInt32*2 || (maxSize >= 0 && n > uint64(maxSize)) {
+	if n > math.MaxInt || (maxSize >= 0 && n > uint64(maxSize)) {
 		return 0, 0, fmt.Errorf("%w: %d octets", ErrFrameTooLarge, n)
 	}
 	return flags &^ FlagLong, int(n), nil
@@ -220,13 +220,15 @@ func (r *Reader) ReadV1Header(maxSize int64) (flags byte, size int, err error) {
 		return 0, 0, fmt.Errorf("%w: zero ZMTP/1.0 length", ErrMalformed)
 	}
 	n--
-	if n > math.MaxInt32*2 || (maxSize >= 0 && n > uint64(maxSize)) {
+	if n > math.MaxInt || (maxSize >= 0 && n > uint64(maxSize)) {
 		return 0, 0, fmt.Errorf("%w: %d octets", ErrFrameTooLarge, n)
 	}
 	return flags & FlagMore, int(n), nil
 }
 
-// ReadBody reads the next size octets and appends them to dst.
+// ReadBody reads the next size octets and appends them to dst. Memory
+// grows with the data that actually arrives (at most doubling), so a peer
+// that announces a huge frame and sends little costs little.
 func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
 	avail := r.wpos - r.rpos
 	if size <= avail {
@@ -235,27 +237,42 @@ func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
 		return dst, nil
 	}
 	start := len(dst)
-	if cap(dst)-start < size {
-		nd := make([]byte, start, start+size)
-		copy(nd, dst)
-		dst = nd
-	}
-	dst = dst[:start+size]
-	copy(dst[start:], r.buf[r.rpos:r.wpos])
-	got := avail
+	dst = append(dst, r.buf[r.rpos:r.wpos]...)
 	r.rpos, r.wpos = 0, 0
-	rest := dst[start+got:]
-	if len(rest) >= len(r.buf)/2 {
-		if _, err := io.ReadFull(r.r, rest); err != nil {
+	for got := avail; got < size; {
+		want := size - got
+		if free := cap(dst) - len(dst); free < want {
+			grow := want
+			if limit := 2*len(dst) + bodyChunk; grow > limit {
+				grow = limit // allocate no faster than data arrives
+			}
+			nd := make([]byte, len(dst), len(dst)+grow)
+			copy(nd, dst)
+			dst = nd
+		}
+		n := cap(dst) - len(dst)
+		if n > want {
+			n = want
+		}
+		seg := dst[len(dst) : len(dst)+n]
+		var err error
+		if n >= len(r.buf)/2 {
+			_, err = io.ReadFull(r.r, seg)
+		} else {
+			err = r.ReadFull(seg)
+		}
+		if err != nil {
 			return dst[:start], unexpected(err)
 		}
-		return dst, nil
-	}
-	if err := r.ReadFull(rest); err != nil {
-		return dst[:start], unexpected(err)
+		dst = dst[:len(dst)+n]
+		got += n
 	}
 	return dst, nil
 }
+
+// bodyChunk bounds the first allocation for a frame body that has not
+// arrived yet.
+const bodyChunk = 1 << 20
 
 // BodyInBuffer returns the next size octets in place when they are already
 // buffered (ok false otherwise); they are consumed.
