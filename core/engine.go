@@ -15,9 +15,9 @@ import (
 )
 
 const (
-	writeBatch      = 64
-	largeFrame      = 16 << 10 // frames this large are written without copying
-	readBatch       = 32       // messages decoded before they are queued together
+	writeBatch = 64
+	largeFrame = 16 << 10 // frames this large are written without copying
+	readBatch  = 32       // messages decoded before they are queued together
 )
 
 // engineError classifies why a connection ended, as libzmq's engine does:
@@ -73,8 +73,8 @@ type engine struct {
 	scratch  []byte
 	scratch2 []byte
 	scratch3 []byte
-	batch   []Msg
-	wg      sync.WaitGroup
+	batch    []Msg
+	wg       sync.WaitGroup
 }
 
 func newEngine(s *Socket, conn transport.StreamConn, endpoint string) *engine {

@@ -65,7 +65,7 @@ func (n *nullSession) Status() mechanism.Status {
 }
 
 func (n *nullSession) PeerProperties() []mechanism.Property { return n.peer }
-func (n *nullSession) Transforms() bool                    { return false }
+func (n *nullSession) Transforms() bool                     { return false }
 func (n *nullSession) Encode(dst, body []byte, flags byte) ([]byte, byte, error) {
 	return append(dst, body...), flags, nil
 }

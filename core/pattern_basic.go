@@ -53,11 +53,11 @@ func (p *pairPattern) hasOut() bool { return p.peer != nil && !p.peer.out.full()
 // pushPattern load-balances to its peers and never receives.
 type pushPattern struct{ out lb }
 
-func (p *pushPattern) attach(pp *pipe)    { p.out.add(pp) }
-func (p *pushPattern) detach(pp *pipe)    { p.out.remove(pp) }
-func (p *pushPattern) recv(m *Msg) error  { return ErrNotSupported }
-func (p *pushPattern) hasIn() bool        { return false }
-func (p *pushPattern) hasOut() bool       { return p.out.hasOut() }
+func (p *pushPattern) attach(pp *pipe)   { p.out.add(pp) }
+func (p *pushPattern) detach(pp *pipe)   { p.out.remove(pp) }
+func (p *pushPattern) recv(m *Msg) error { return ErrNotSupported }
+func (p *pushPattern) hasIn() bool       { return false }
+func (p *pushPattern) hasOut() bool      { return p.out.hasOut() }
 func (p *pushPattern) send(m *Msg) error {
 	_, err := p.out.send(nil, m.Frames)
 	return err
