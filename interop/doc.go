@@ -1,0 +1,34 @@
+// Package interop holds zmqkit's wire-compatibility tests against the
+// reference C implementation, libzmq 4.3, driven through the cgo binding
+// github.com/pebbe/zmq4.
+//
+// It is a separate Go module (github.com/zmqkit/zmqkit/interop, with a
+// replace directive pointing at ../) so that the main module stays pure Go:
+// nothing under github.com/zmqkit/zmqkit imports cgo or needs libzmq, and
+// `CGO_ENABLED=0 go build ./...` works there on every platform. Only this
+// module links libzmq.
+//
+// The tests cover, for every compatible pair of classic socket types
+// (PAIR, PUB/XPUB-SUB/XSUB, REQ/DEALER-REP/ROUTER, DEALER-DEALER,
+// ROUTER-ROUTER, PUSH-PULL), both directions (zmqkit binds / libzmq binds,
+// zmqkit sends / libzmq sends) over tcp and ipc, with single, multipart,
+// 0-byte, 255/256-byte and >64 KiB frames; subscriptions in both wire forms
+// (ZMTP 3.1 SUBSCRIBE/CANCEL commands and 0x01/0x00 data frames);
+// ZMTP heartbeats switched on at the libzmq side; and libzmq peers
+// restarted mid-stream.
+//
+// Running: the tests need libzmq (>= 4.3) with its headers, pkg-config and
+// a C compiler. On Debian/Ubuntu: apt-get install libzmq3-dev pkg-config gcc.
+// scripts/test.sh at the repository root installs them when missing and
+// runs this module after the main one:
+//
+//	cd interop && go test ./...
+//
+// When CI=true the tests never skip: a missing libzmq or cgo toolchain is a
+// failure. Outside CI, building without cgo (CGO_ENABLED=0, or no C
+// compiler) or with -tags nolibzmq turns the suite into a single skipped
+// test explaining what is missing.
+//
+// interop/cmd/compare (a side-by-side performance comparison tool) also
+// lives in this module.
+package interop

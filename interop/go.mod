@@ -1,0 +1,23 @@
+module github.com/zmqkit/zmqkit/interop
+
+go 1.26.0
+
+require (
+	github.com/go-zeromq/zmq4 v0.17.0
+	github.com/pebbe/zmq4 v1.4.0
+	github.com/zmqkit/zmqkit v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/fatih/color v1.13.0 // indirect
+	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
+	github.com/hashicorp/go-hclog v1.6.3 // indirect
+	github.com/mattn/go-colorable v0.1.12 // indirect
+	github.com/mattn/go-isatty v0.0.14 // indirect
+	golang.org/x/sync v0.7.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.15.0 // indirect
+)
+
+replace github.com/zmqkit/zmqkit => ../
