@@ -21,6 +21,8 @@ type inprocOffer struct {
 	local    *pipe // connecting side
 	deferred bool  // local pipe attaches once the binder is known
 
+	wired    chan struct{} // closed once the binder has wired its end
+
 	mu       sync.Mutex
 	accepted bool
 	closed   bool
@@ -81,7 +83,7 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	qa, qb := s.newQueues() // qa: to binder, qb: from binder
 	s.mu.Unlock()
 	local := newPipe(s, qa, qb, endpoint)
-	offer := &inprocOffer{from: s, typ: s.typ, rid: o.RoutingID, sndHWM: o.SendHWM, rcvHWM: o.RecvHWM,
+	offer := &inprocOffer{wired: make(chan struct{}), from: s, typ: s.typ, rid: o.RoutingID, sndHWM: o.SendHWM, rcvHWM: o.RecvHWM,
 		local: local, connRID: o.ConnectRoutingID}
 	local.inproc = true
 	switch s.typ {
@@ -106,6 +108,22 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	s.mu.Unlock()
 	if !offer.deferred {
 		s.attachPipe(local)
+	}
+	// libzmq connects to a bound inproc endpoint synchronously: wait for
+	// the binder to take the offer, so what follows Connect (a publish
+	// after a subscription, a round-robin send) sees the connection.
+	if lb, ok := conn.(transport.PipeListenerBound); ok {
+		for lb.ListenerBound() {
+			select {
+			case <-offer.wired:
+				return nil
+			case <-time.After(time.Millisecond):
+			}
+		}
+		select {
+		case <-offer.wired:
+		default:
+		}
 	}
 	return nil
 }
@@ -170,6 +188,7 @@ func (s *Socket) acceptInproc(pc transport.PipeConn, endpoint string) {
 	}
 	from.mu.Unlock()
 
+	defer close(offer.wired)
 	if !s.attachPipe(remote) {
 		local.peerGone()
 		return

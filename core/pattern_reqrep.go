@@ -36,19 +36,24 @@ func (r *reqPattern) send(m *Msg) error {
 		binary.NativeEndian.PutUint32(r.idBuf[:], r.reqID)
 		prefix = [][]byte{r.idBuf[:], emptyFrame}
 	}
+	if !r.out.hasOut() {
+		return ErrWouldBlock
+	}
+	// Eat every message already queued, as libzmq does, so an old reply
+	// from any peer can never pass for the answer to this request. This
+	// must happen before the request leaves: once it has, the real reply
+	// may arrive at any moment.
+	for {
+		if _, err := r.in.recv(&r.drop); err != nil {
+			break
+		}
+	}
 	p, err := r.out.send(prefix, m.Frames)
 	if err != nil {
 		return err
 	}
 	r.replyPipe = p
 	r.expecting = true
-	// Eat every message already queued, as libzmq does, so an old reply
-	// from any peer can never pass for the answer to this request.
-	for {
-		if _, err := r.in.recv(&r.drop); err != nil {
-			break
-		}
-	}
 	return nil
 }
 

@@ -107,7 +107,11 @@ func (r *Registry) Transport(scheme string) (transport.Transport, error) {
 		return t, nil
 	}
 	if pkg, known := knownPackages[scheme]; known {
-		return nil, fmt.Errorf("%w %q: import _ %q (or plugins/all)", ErrUnknownTransport, scheme, pkg)
+		switch scheme {
+		case "tcp", "ipc", "inproc":
+			return nil, fmt.Errorf("%w %q: import _ %q (or plugins/all)", ErrUnknownTransport, scheme, pkg)
+		}
+		return nil, fmt.Errorf("%w %q: import _ %q", ErrUnknownTransport, scheme, pkg)
 	}
 	return nil, fmt.Errorf("%w %q: no plugin registers this scheme", ErrUnknownTransport, scheme)
 }
