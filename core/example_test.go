@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -49,7 +50,8 @@ func ExampleContext_NewSocket() {
 	// send HWM: 100
 }
 
-// REQ and REP alternate strictly: request, reply, request, reply.
+// REQ and REP alternate strictly: request, reply, request, reply. (Both
+// ends run in one goroutine here; a server would usually loop in its own.)
 func ExampleSocket_Send() {
 	zctx := core.NewContext()
 	defer zctx.Term()
@@ -72,33 +74,35 @@ func ExampleSocket_Send() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	// The server answers each request in its own goroutine.
-	go func() {
-		for {
-			m, err := rep.Recv(ctx)
-			if err != nil {
-				return // context terminated or deadline
-			}
-			reply := core.NewMsgString("re: " + string(m.Frames[0]))
-			if err := rep.Send(ctx, reply); err != nil {
-				return
-			}
-		}
-	}()
-
 	for _, q := range []string{"ping", "pong"} {
 		if err := req.Send(ctx, core.NewMsgString(q)); err != nil {
 			log.Fatal(err)
 		}
-		m, err := req.Recv(ctx)
+		// The server side: receive the request, send the reply.
+		m, err := rep.Recv(ctx)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(string(m.Frames[0]))
+		if err := rep.Send(ctx, core.NewMsgString("re: "+string(m.Frames[0]))); err != nil {
+			log.Fatal(err)
+		}
+		// The client side: the reply.
+		reply, err := req.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(string(reply.Frames[0]))
 	}
+	// A second Send before the reply was received is out of turn.
+	if err := req.SendString(ctx, "one"); err != nil {
+		log.Fatal(err)
+	}
+	err = req.SendString(ctx, "two")
+	fmt.Println(errors.Is(err, core.ErrFSM), err)
 	// Output:
 	// re: ping
 	// re: pong
+	// true zmq: send: operation cannot be accomplished in current state
 }
 
 // SUB receives only the messages whose first frame starts with a topic it
@@ -254,7 +258,9 @@ func ExampleMsg_Property() {
 
 // SendFrame and RecvFrame give the libzmq frame-at-a-time style
 // (ZMQ_SNDMORE / ZMQ_RCVMORE). The frames of one message are still sent
-// and delivered whole: nothing leaves until the last frame.
+// and delivered whole: nothing leaves until the last frame. The partial
+// message belongs to the socket, so, unlike Send, SendFrame should be used
+// by one goroutine at a time.
 func ExampleSocket_SendFrame() {
 	zctx := core.NewContext()
 	defer zctx.Term()
