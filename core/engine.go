@@ -75,6 +75,9 @@ type engine struct {
 	scratch3 []byte
 	batch    []Msg
 	wg       sync.WaitGroup
+
+	connect bool                        // the connecting side (monitor endpoints)
+	fault   atomic.Pointer[engineFault] // why the engine stopped itself (monitor)
 }
 
 func newEngine(s *Socket, conn transport.StreamConn, endpoint string) *engine {
@@ -361,9 +364,11 @@ const maxHandshakeCommand = 64 << 10
 func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	e.rd = zmtp.NewReader(e.conn, e.opts.InBatchSize)
 	if err := e.handshake(); err != nil {
+		e.monitorEnd(classify(err, true), true, false)
 		e.stop()
 		return classify(err, true)
 	}
+	e.monitorReady()
 	p := getPipe(e.props)
 	if p == nil {
 		e.stop()
@@ -390,6 +395,7 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 		p.in.pushSwap(&m, true)
 	}
 	err := e.readLoop()
+	e.monitorEnd(classify(err, false), false, false)
 	e.stop()
 	e.wg.Wait()
 
@@ -626,7 +632,7 @@ func (e *engine) writeLoop() {
 		}
 		for _, c := range cmds {
 			if err := e.encode(c, zmtp.FlagCommand); err != nil {
-				e.stop()
+				e.fail(err)
 				return
 			}
 		}
@@ -640,7 +646,7 @@ func (e *engine) writeLoop() {
 				}
 				e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, m.Frames[0][1:])
 				if err := e.encode(e.scratch2, zmtp.FlagCommand); err != nil {
-					e.stop()
+					e.fail(err)
 					return
 				}
 				continue
@@ -664,13 +670,13 @@ func (e *engine) writeLoop() {
 					}
 					e.wbuf = e.wbuf[:0]
 					if err != nil {
-						e.stop()
+						e.fail(err)
 						return
 					}
 					continue
 				}
 				if err := e.encode(f, fl); err != nil {
-					e.stop()
+					e.fail(err)
 					return
 				}
 			}
@@ -680,7 +686,7 @@ func (e *engine) writeLoop() {
 		}
 		if len(e.wbuf) > 0 {
 			if err := e.write(e.wbuf); err != nil {
-				e.stop()
+				e.fail(err)
 				return
 			}
 			e.wbuf = e.wbuf[:0]
@@ -697,7 +703,7 @@ func (e *engine) writeLoop() {
 		case <-e.wake:
 		case <-hb.c():
 			if !hb.fire() {
-				e.stop()
+				e.fail(errHeartbeatTimeout)
 				return
 			}
 		case <-e.done:

@@ -15,7 +15,9 @@ import (
 
 func init() {
 	engineFactory[STREAM] = func(s *Socket, c transport.StreamConn, endpoint string, connect bool) connEngine {
-		return newRawEngine(s, c, endpoint)
+		e := newRawEngine(s, c, endpoint)
+		e.connect = connect
+		return e
 	}
 }
 
@@ -105,6 +107,9 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 	e.wg.Wait()
 	if e.broken.Load() {
 		peerGone = true // a write failed first and stopped the reader
+	}
+	if peerGone && !e.appClosed.Load() {
+		e.monitorEnd(classify(err, false), false, true) // libzmq: NO_DETAIL then DISCONNECTED
 	}
 	if peerGone && !e.appClosed.Load() && e.opts.StreamNotify {
 		e.notify() // libzmq raw_engine_t::error: a 0-length message on disconnect

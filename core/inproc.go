@@ -21,7 +21,8 @@ type inprocOffer struct {
 	local    *pipe // connecting side
 	deferred bool  // local pipe attaches once the binder is known
 
-	wired    chan struct{} // closed once the binder has wired its end
+	wired     chan struct{} // closed once the binder has wired its end
+	wiredOnce sync.Once
 
 	mu       sync.Mutex
 	accepted bool
@@ -46,10 +47,7 @@ func (c *inprocConn) close(drop bool) {
 	if lb, ok := c.conn.(transport.PipeListenerBound); ok && !drop {
 		// A bound listener takes the offer in a moment: let it, so queued
 		// messages reach the peer (libzmq connects synchronously then).
-		deadline := time.Now().Add(5 * time.Second)
-		for lb.ListenerBound() && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Microsecond)
-		}
+		c.offer.waitWired(lb)
 	}
 	c.conn.Close() // withdraws the offer if nobody took it yet
 	if drop {
@@ -113,19 +111,23 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	// the binder to take the offer, so what follows Connect (a publish
 	// after a subscription, a round-robin send) sees the connection.
 	if lb, ok := conn.(transport.PipeListenerBound); ok {
-		for lb.ListenerBound() {
-			select {
-			case <-offer.wired:
-				return nil
-			case <-time.After(time.Millisecond):
-			}
-		}
-		select {
-		case <-offer.wired:
-		default:
-		}
+		offer.waitWired(lb)
 	}
 	return nil
+}
+
+// waitWired waits while a listener has taken or will take the offer, until
+// the binder has wired its end.
+func (o *inprocOffer) waitWired(lb transport.PipeListenerBound) {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for lb.ListenerBound() {
+		select {
+		case <-o.wired:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // acceptInproc wires the binder's end of an inproc connection.
@@ -135,6 +137,7 @@ func (s *Socket) acceptInproc(pc transport.PipeConn, endpoint string) {
 		pc.Close()
 		return
 	}
+	defer offer.wiredOnce.Do(func() { close(offer.wired) })
 	s.mu.Lock()
 	o := s.opts
 	closed := s.closed
@@ -188,7 +191,6 @@ func (s *Socket) acceptInproc(pc transport.PipeConn, endpoint string) {
 	}
 	from.mu.Unlock()
 
-	defer close(offer.wired)
 	if !s.attachPipe(remote) {
 		local.peerGone()
 		return

@@ -25,6 +25,7 @@ func (s *Socket) transportEvent(ev transport.Event) {
 // emit publishes a monitor event; a no-op unless the socket is monitored.
 func (s *Socket) emit(ev transport.Event) {
 	s.ctx.log.Trace("event", "socket", s.id, "kind", ev.Kind, "endpoint", ev.Endpoint)
+	s.monitorTransport(ev, false)
 }
 
 // binding is one bound endpoint: its listener and the connections it
@@ -100,7 +101,9 @@ func (s *Socket) newConnEngine(c transport.StreamConn, endpoint string, connect 
 	if f := engineFactory[s.typ]; f != nil {
 		return f(s, c, endpoint, connect)
 	}
-	return newEngine(s, c, endpoint)
+	e := newEngine(s, c, endpoint)
+	e.connect = connect
+	return e
 }
 
 // serve runs an engine for an accepted connection.
@@ -263,7 +266,7 @@ func (c *connecter) run() {
 	s := c.sock
 	s.mu.Lock()
 	opts := s.opts
-	cfg := s.transportConfig(c.endpoint, s.hookFor())
+	cfg := s.transportConfig(c.endpoint, s.dialHook())
 	s.mu.Unlock()
 	ivl := opts.ReconnectInterval
 	connectedOnce := false
@@ -350,8 +353,8 @@ func (c *connecter) run() {
 			c.giveUp()
 			return
 		}
-		if ee != nil && !ee.handshake {
-			ivl = opts.ReconnectInterval // a connection that worked restarts the back-off
+		if ee != nil {
+			ivl = opts.ReconnectInterval // after a connection libzmq restarts the back-off (a new connecter)
 		}
 		if !c.wait(&ivl, opts) {
 			return
@@ -394,7 +397,7 @@ func (c *connecter) wait(ivl *time.Duration, opts Options) bool {
 	} else if opts.ReconnectInterval > 0 {
 		d = opts.ReconnectInterval + time.Duration(rand.Int64N(int64(opts.ReconnectInterval)))
 	}
-	c.sock.emit(transport.Event{Kind: transport.EventConnectRetried, Endpoint: c.endpoint, FD: int(d / time.Millisecond)})
+	c.sock.emitRetried(c.endpoint, d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

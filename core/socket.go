@@ -51,6 +51,8 @@ type Socket struct {
 	nPollers atomic.Int32
 
 	wg sync.WaitGroup // goroutines: listeners, connecters, engines
+
+	mon monitorHolder // socket monitors (monitor.go)
 }
 
 func newSocket(c *Context, t SocketType) *Socket {
@@ -182,6 +184,14 @@ func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, strin
 	}
 	if err := s.checkScheme(scheme); err != nil {
 		return nil, "", "", opErr(op, endpoint, err)
+	}
+	s.mu.Lock()
+	mech := s.opts.Mechanism
+	s.mu.Unlock()
+	if mech != "NULL" {
+		if _, err := s.ctx.reg.Mechanism(mech); err != nil {
+			return nil, "", "", opErr(op, endpoint, fmt.Errorf("%w: %w", ErrInvalid, err))
+		}
 	}
 	return t, scheme, addr, nil
 }
@@ -412,6 +422,7 @@ func (s *Socket) closeContext(ctx context.Context) {
 		p.terminate(linger == 0)
 	}
 	s.wg.Wait()
+	s.stopMonitors() // MONITOR_STOPPED, after every other event
 	s.notifyPollers()
 	s.ctx.remove(s)
 }
@@ -554,6 +565,10 @@ func (s *Socket) SendFrame(ctx context.Context, frame []byte, more bool) error {
 func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 	if len(m.Frames) == 0 {
 		return opErr("send", "", invalid("empty message"))
+	}
+	if len(m.Frames) > 1 && s.typ.ThreadSafe() {
+		// the draft thread-safe types carry single-frame messages only
+		return opErr("send", "", invalid("%v sockets send single-frame messages", s.typ))
 	}
 	var timer *time.Timer
 	var timeout <-chan time.Time
@@ -707,6 +722,9 @@ func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
 			return opErr("recv", "", err)
 		}
 		err := s.pat.recv(m)
+		for err == nil && len(m.Frames) > 1 && s.typ.ThreadSafe() {
+			err = s.pat.recv(m) // multipart messages are discarded whole (libzmq)
+		}
 		if err == nil {
 			again := s.recvWaiters > 0
 			s.mu.Unlock()

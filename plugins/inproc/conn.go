@@ -51,8 +51,8 @@ func (c *conn) Close() error {
 
 var _ transport.PipeListenerBound = (*conn)(nil)
 
-// ListenerBound reports, on the dialing side, whether the offer is still
-// waiting and a listener is bound to accept it.
+// ListenerBound reports, on the dialing side, whether a listener has taken
+// the offer or is bound to take it.
 func (c *conn) ListenerBound() bool {
 	if c.t == nil {
 		return false
@@ -60,7 +60,7 @@ func (c *conn) ListenerBound() bool {
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
 	if c.o.accepted {
-		return false
+		return true
 	}
 	names := c.t.scopes[c.scope]
 	if names == nil {

@@ -128,9 +128,9 @@ type FrameConn interface {
 }
 
 // PipeListenerBound is implemented by the dialing side of a PipeConn:
-// ListenerBound reports whether the offer is still waiting and a listener
-// is bound to take it, so the core can let a lingering close wait for the
-// hand-over instead of withdrawing the offer.
+// ListenerBound reports whether a listener has taken the offer or is bound
+// to take it, so the core can wait for the hand-over (libzmq connects to a
+// bound inproc endpoint synchronously) instead of withdrawing the offer.
 type PipeListenerBound interface {
 	ListenerBound() bool
 }

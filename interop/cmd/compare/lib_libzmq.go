@@ -1,0 +1,205 @@
+//go:build cgo && !nolibzmq
+
+package main
+
+/*
+#cgo pkg-config: libzmq
+#include <zmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+// The loops of libzmq's perf tools, in C, each run by one cgo call, so the
+// libzmq figures carry no per-message Go or cgo cost. They return 0, -errno,
+// or -1000000 for a message of the wrong size.
+
+#define CMP_BADSIZE (-1000000)
+
+static long long cmp_now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *cmp_open(void *ctx, int type, const char *ep, int bind, int *err) {
+	void *s = zmq_socket(ctx, type);
+	if (!s) {
+		*err = zmq_errno();
+		return NULL;
+	}
+	int rc = bind ? zmq_bind(s, ep) : zmq_connect(s, ep);
+	if (rc != 0) {
+		*err = zmq_errno();
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int cmp_thr_recv(void *s, size_t size, int count, long long *elapsed) {
+	zmq_msg_t msg;
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+	if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
+	long long start = cmp_now_ns();
+	for (int i = 1; i < count; i++) {
+		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
+	}
+	*elapsed = cmp_now_ns() - start;
+	zmq_msg_close(&msg);
+	return 0;
+}
+
+static int cmp_thr_send(void *s, size_t size, int count) {
+	zmq_msg_t msg;
+	for (int i = 0; i < count; i++) {
+		if (zmq_msg_init_size(&msg, size) != 0) return -zmq_errno();
+		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
+		zmq_msg_close(&msg);
+	}
+	return 0;
+}
+
+static int cmp_lat_serve(void *s, size_t size, int count) {
+	zmq_msg_t msg;
+	zmq_msg_init(&msg);
+	for (int i = 0; i < count; i++) {
+		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
+		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
+	}
+	zmq_msg_close(&msg);
+	return 0;
+}
+
+static int cmp_lat_client(void *s, size_t size, int count, long long *elapsed) {
+	zmq_msg_t msg;
+	if (zmq_msg_init_size(&msg, size) != 0) return -zmq_errno();
+	long long start = cmp_now_ns();
+	for (int i = 0; i < count; i++) {
+		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
+		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
+	}
+	*elapsed = cmp_now_ns() - start;
+	zmq_msg_close(&msg);
+	return 0;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+func init() { drivers["libzmq"] = libzmqDriver{} }
+
+type libzmqDriver struct{}
+
+var (
+	czOnce sync.Once
+	czCtx  unsafe.Pointer
+)
+
+func czctx() unsafe.Pointer {
+	czOnce.Do(func() { czCtx = C.zmq_ctx_new() })
+	return czCtx
+}
+
+func czErr(rc C.int) error {
+	switch {
+	case rc == 0:
+		return nil
+	case rc == C.CMP_BADSIZE:
+		return errors.New("message of incorrect size received")
+	default:
+		return errors.New(C.GoString(C.zmq_strerror(-rc)))
+	}
+}
+
+func czOpen(typ C.int, ep string, bind bool) (unsafe.Pointer, error) {
+	cep := C.CString(ep)
+	defer C.free(unsafe.Pointer(cep))
+	b := C.int(0)
+	if bind {
+		b = 1
+	}
+	var e C.int
+	s := C.cmp_open(czctx(), typ, cep, b, &e)
+	if s == nil {
+		return nil, fmt.Errorf("zmq_socket/bind/connect %s: %s", ep, C.GoString(C.zmq_strerror(e)))
+	}
+	return s, nil
+}
+
+func (libzmqDriver) thrRecv(ep string, size, count int, ready func()) (time.Duration, error) {
+	s, err := czOpen(C.ZMQ_PULL, ep, true)
+	if err != nil {
+		return 0, err
+	}
+	defer C.zmq_close(s)
+	ready()
+	var el C.longlong
+	if err := czErr(C.cmp_thr_recv(s, C.size_t(size), C.int(count), &el)); err != nil {
+		return 0, err
+	}
+	return time.Duration(el), nil
+}
+
+func (libzmqDriver) thrSend(ep string, size, count int, hold func()) error {
+	s, err := czOpen(C.ZMQ_PUSH, ep, false)
+	if err != nil {
+		return err
+	}
+	defer C.zmq_close(s)
+	if err := czErr(C.cmp_thr_send(s, C.size_t(size), C.int(count))); err != nil {
+		return err
+	}
+	hold()
+	return nil
+}
+
+func (libzmqDriver) latServe(ep string, size, count int, ready func()) error {
+	s, err := czOpen(C.ZMQ_REP, ep, true)
+	if err != nil {
+		return err
+	}
+	defer C.zmq_close(s)
+	ready()
+	return czErr(C.cmp_lat_serve(s, C.size_t(size), C.int(count)))
+}
+
+func (libzmqDriver) latClient(ep string, size, count int) (time.Duration, error) {
+	s, err := czOpen(C.ZMQ_REQ, ep, false)
+	if err != nil {
+		return 0, err
+	}
+	defer C.zmq_close(s)
+	var el C.longlong
+	if err := czErr(C.cmp_lat_client(s, C.size_t(size), C.int(count), &el)); err != nil {
+		return 0, err
+	}
+	return time.Duration(el), nil
+}
+
+func (libzmqDriver) term() error {
+	if czCtx == nil {
+		return nil
+	}
+	for {
+		// The Go runtime's signals can interrupt it (EINTR): retry.
+		rc, err := C.zmq_ctx_term(czCtx)
+		if rc == 0 {
+			return nil
+		}
+		if !errors.Is(err, syscall.EINTR) {
+			return fmt.Errorf("zmq_ctx_term: %v", err)
+		}
+	}
+}

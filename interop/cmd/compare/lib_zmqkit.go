@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/zmqkit/zmqkit/core"
+	_ "github.com/zmqkit/zmqkit/plugins/all"
+)
+
+func init() { drivers["zmqkit"] = zmqkitDriver{} }
+
+// zmqkitDriver uses zmqkit's zero-allocation paths: Send of one prebuilt
+// Msg (Send copies the frames) and RecvMsg into one reused Msg.
+// One context per process, shared by both ends of an inproc run and
+// terminated by term when the peer is done.
+type zmqkitDriver struct{}
+
+var (
+	kitOnce sync.Once
+	kitCtx  *core.Context
+)
+
+func kctx() *core.Context {
+	kitOnce.Do(func() { kitCtx = core.NewContext() })
+	return kitCtx
+}
+
+func (zmqkitDriver) term() error {
+	if kitCtx == nil {
+		return nil
+	}
+	return kitCtx.Term()
+}
+
+func zmqkitCheck(m *core.Msg, size int) error {
+	if len(m.Frames) != 1 || len(m.Frames[0]) != size {
+		return fmt.Errorf("message of incorrect size received: %d frames, %d bytes", len(m.Frames), m.Len())
+	}
+	return nil
+}
+
+func (zmqkitDriver) thrRecv(ep string, size, count int, ready func()) (time.Duration, error) {
+	zctx := kctx()
+	s, err := zctx.NewSocket(core.PULL)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	if err := s.Bind(ep); err != nil {
+		return 0, err
+	}
+	ready()
+	c := context.Background()
+	var m core.Msg
+	if err := s.RecvMsg(c, &m); err != nil {
+		return 0, err
+	}
+	if err := zmqkitCheck(&m, size); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for i := 1; i < count; i++ {
+		if err := s.RecvMsg(c, &m); err != nil {
+			return 0, err
+		}
+		if err := zmqkitCheck(&m, size); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+func (zmqkitDriver) thrSend(ep string, size, count int, hold func()) error {
+	s, err := kctx().NewSocket(core.PUSH)
+	if err != nil {
+		return err
+	}
+	if err := s.Connect(ep); err != nil {
+		s.Close()
+		return err
+	}
+	c := context.Background()
+	m := core.NewMsg(make([]byte, size))
+	for i := 0; i < count; i++ {
+		if err := s.Send(c, m); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	hold()
+	return s.Close()
+}
+
+func (zmqkitDriver) latServe(ep string, size, count int, ready func()) error {
+	zctx := kctx()
+	s, err := zctx.NewSocket(core.REP)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Bind(ep); err != nil {
+		return err
+	}
+	ready()
+	c := context.Background()
+	var m core.Msg
+	for i := 0; i < count; i++ {
+		if err := s.RecvMsg(c, &m); err != nil {
+			return err
+		}
+		if err := zmqkitCheck(&m, size); err != nil {
+			return err
+		}
+		if err := s.Send(c, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (zmqkitDriver) latClient(ep string, size, count int) (time.Duration, error) {
+	zctx := kctx()
+	s, err := zctx.NewSocket(core.REQ)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	if err := s.Connect(ep); err != nil {
+		return 0, err
+	}
+	c := context.Background()
+	req := core.NewMsg(make([]byte, size))
+	var rep core.Msg
+	start := time.Now()
+	for i := 0; i < count; i++ {
+		if err := s.Send(c, req); err != nil {
+			return 0, err
+		}
+		if err := s.RecvMsg(c, &rep); err != nil {
+			return 0, err
+		}
+		if err := zmqkitCheck(&rep, size); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
