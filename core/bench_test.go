@@ -107,6 +107,20 @@ func BenchmarkPushPull(b *testing.B) {
 }
 
 func benchPushPull(b *testing.B, transport string, size int) {
+	benchPushPullMode(b, transport, size, false)
+}
+
+// BenchmarkPushPullZeroCopy is BenchmarkPushPull with libzmq's perf-tool
+// loop: Msg.InitSize then SendMsg, which hands the message over uncopied.
+func BenchmarkPushPullZeroCopy(b *testing.B) {
+	for _, tr := range benchTransports {
+		for _, sz := range benchSizes {
+			b.Run(tr+"/"+sz.name, func(b *testing.B) { benchPushPullMode(b, tr, sz.size, true) })
+		}
+	}
+}
+
+func benchPushPullMode(b *testing.B, transport string, size int, owned bool) {
 	pull, push := benchPair(b, transport, core.PULL, core.PUSH)
 	c, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
@@ -143,8 +157,16 @@ func benchPushPull(b *testing.B, transport string, size int) {
 		}
 		done <- nil
 	}()
+	var om core.Msg
 	for i := 0; i < n; i++ {
-		if err := push.Send(c, msg); err != nil {
+		var err error
+		if owned {
+			om.InitSize(size)
+			err = push.SendMsg(c, &om)
+		} else {
+			err = push.Send(c, msg)
+		}
+		if err != nil {
 			cancel()
 			<-done
 			b.Fatalf("send %d of %d: %v", i, n, err)

@@ -620,6 +620,9 @@ func (e *engine) writeLoop() {
 	defer hb.stop()
 
 	for {
+		// not idle from before the pop until the batch is written: linger
+		// (pipe.pendingOut) reads the queue first, then this flag
+		e.idle.Store(false)
 		n := e.pipe.out.popBatch(e.batch)
 		e.cmdMu.Lock()
 		cmds := e.cmds
@@ -709,7 +712,6 @@ func (e *engine) writeLoop() {
 		case <-e.done:
 			return
 		}
-		e.idle.Store(false)
 	}
 }
 

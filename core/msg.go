@@ -9,9 +9,10 @@ type Msg struct {
 
 	props *Properties // connection metadata, shared per connection
 	// buf and fr are storage owned by the library, recycled by RecvMsg.
-	buf  []byte
-	fr   [][]byte
-	kind msgKind
+	buf   []byte
+	fr    [][]byte
+	kind  msgKind
+	owned bool // SendMsg: the socket may keep this Msg's memory
 }
 
 // msgKind marks messages the core treats specially on the wire.
@@ -79,6 +80,33 @@ func NewMsgString(frames ...string) Msg {
 		m.Frames[i] = []byte(f)
 	}
 	return m
+}
+
+// InitSize makes m a message of frames of the given sizes, reusing m's
+// storage, as zmq_msg_init_size does: the frames' contents are
+// unspecified. With SendMsg and RecvMsg it gives a send/receive loop that
+// neither copies nor allocates.
+func (m *Msg) InitSize(sizes ...int) {
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	if cap(m.buf) < total {
+		m.buf = make([]byte, total)
+	}
+	m.buf = m.buf[:total]
+	if cap(m.fr) < len(sizes) {
+		m.fr = make([][]byte, len(sizes))
+	}
+	m.fr = m.fr[:len(sizes)]
+	off := 0
+	for i, n := range sizes {
+		m.fr[i] = m.buf[off : off+n : off+n]
+		off += n
+	}
+	m.Frames = m.fr
+	m.props = nil
+	m.kind = kindData
 }
 
 // Len returns the total payload size of all frames.

@@ -56,9 +56,9 @@ func (l *lb) remove(p *pipe) {
 	}
 }
 
-// send pushes prefix+frames to the next pipe with room; ErrWouldBlock when
-// every pipe is full or there is none.
-func (l *lb) send(prefix, frames [][]byte) (*pipe, error) {
+// send pushes prefix+m's frames to the next pipe with room; ErrWouldBlock
+// when every pipe is full or there is none.
+func (l *lb) send(prefix [][]byte, m *Msg) (*pipe, error) {
 	n := len(l.pipes)
 	for i := 0; i < n; i++ {
 		if l.next >= n {
@@ -66,7 +66,7 @@ func (l *lb) send(prefix, frames [][]byte) (*pipe, error) {
 		}
 		p := l.pipes[l.next]
 		l.next++
-		if p.out.push(prefix, frames, kindData) {
+		if p.out.pushMsg(prefix, m, 0) {
 			return p, nil
 		}
 	}

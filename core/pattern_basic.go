@@ -36,7 +36,7 @@ func (p *pairPattern) detach(pp *pipe) {
 }
 
 func (p *pairPattern) send(m *Msg) error {
-	if p.peer == nil || !p.peer.out.push(nil, m.Frames, kindData) {
+	if p.peer == nil || !p.peer.out.pushMsg(nil, m, 0) {
 		return ErrWouldBlock
 	}
 	return nil
@@ -59,7 +59,7 @@ func (p *pushPattern) recv(m *Msg) error { return ErrNotSupported }
 func (p *pushPattern) hasIn() bool       { return false }
 func (p *pushPattern) hasOut() bool      { return p.out.hasOut() }
 func (p *pushPattern) send(m *Msg) error {
-	_, err := p.out.send(nil, m.Frames)
+	_, err := p.out.send(nil, m)
 	return err
 }
 
@@ -99,7 +99,7 @@ func (d *dealerPattern) detach(pp *pipe) {
 }
 
 func (d *dealerPattern) send(m *Msg) error {
-	_, err := d.out.send(nil, m.Frames)
+	_, err := d.out.send(nil, m)
 	return err
 }
 

@@ -48,7 +48,7 @@ func (r *reqPattern) send(m *Msg) error {
 			break
 		}
 	}
-	p, err := r.out.send(prefix, m.Frames)
+	p, err := r.out.send(prefix, m)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (r *router) send(m *Msg) error {
 		}
 		return nil
 	}
-	if !p.out.push(nil, m.Frames[1:], kindData) {
+	if !p.out.pushMsg(nil, m, 1) {
 		if r.s.opts.RouterMandatory {
 			return ErrWouldBlock
 		}

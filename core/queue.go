@@ -6,16 +6,21 @@ import "sync"
 // high-water-mark semantics, between one producer and one consumer (a
 // socket under its lock, or a connection's reader or writer goroutine).
 //
-// Messages are stored by value in a ring; pushing copies frames into the
-// slot's recycled storage and popping swaps storage with the caller's Msg,
-// so the steady state allocates nothing. Wake-ups go through callbacks only
-// on the empty→non-empty and full→not-full transitions.
+// Ring slots hold only the messages in flight. Message storage (frame
+// bytes and frame headers) is recycled through a small LIFO free list:
+// consumers hand back the storage of the message they are done with, and
+// producers take the most recently returned one, which is still in the CPU
+// cache. Pushing moves (or, for Send, copies into) storage; popping moves
+// it out; the steady state allocates nothing. Wake-ups go through
+// callbacks only on the empty→non-empty and full→not-full transitions.
 type queue struct {
 	mu   sync.Mutex
 	ring []Msg
 	head int
 	n    int
 	hwm  int // 0 = unlimited
+
+	free []Msg // spare storage, most recently returned last
 
 	conflate bool
 	closed   bool // no more pushes will come (producer gone)
@@ -27,6 +32,16 @@ type queue struct {
 
 	// counters for statistics (PIPES_STATS)
 	pushed, popped uint64
+}
+
+// maxFreeFor bounds the spare storage a queue keeps: as many messages as
+// can be in flight (HWM plus the batches of both ends), so storage is not
+// dropped and reallocated when the queue fills and drains.
+func maxFreeFor(hwm int) int {
+	if hwm <= 0 || hwm > 16384 {
+		return 16384
+	}
+	return hwm + 2*writeBatch
 }
 
 func newQueue(hwm int) *queue {
@@ -63,11 +78,33 @@ func (q *queue) full() bool {
 	return f
 }
 
-// slotLocked returns the slot for the next push, growing the ring.
+// takeFree gives m spare storage (or none); m's own storage is forgotten.
+func (q *queue) takeFree(m *Msg) {
+	if n := len(q.free); n > 0 {
+		*m = q.free[n-1]
+		q.free[n-1] = Msg{}
+		q.free = q.free[:n-1]
+		return
+	}
+	*m = Msg{}
+}
+
+// putFree keeps m's storage as spare and empties m.
+func (q *queue) putFree(m *Msg) {
+	if (cap(m.buf) > 0 || cap(m.fr) > 0) && len(q.free) < maxFreeFor(q.hwm) {
+		clear(m.fr[:cap(m.fr)]) // do not keep frames the user may own alive
+		q.free = append(q.free, Msg{buf: m.buf[:0], fr: m.fr[:0]})
+	}
+	*m = Msg{}
+}
+
+// slotLocked returns the empty slot for the next push, growing the ring.
+// With CONFLATE and a message queued, the queued one is replaced.
 func (q *queue) slotLocked() *Msg {
 	if q.conflate && q.n > 0 {
-		// keep only the newest: reuse the single queued slot
-		return &q.ring[q.head]
+		s := &q.ring[q.head]
+		q.putFree(s)
+		return s
 	}
 	if q.n == len(q.ring) {
 		nr := make([]Msg, len(q.ring)*2)
@@ -84,12 +121,11 @@ func (q *queue) slotLocked() *Msg {
 }
 
 func (q *queue) commitLocked() (wake func()) {
+	q.pushed++
 	if q.conflate && q.n > 0 {
-		q.pushed++
 		return nil
 	}
 	q.n++
-	q.pushed++
 	if q.n == 1 {
 		return q.onReadable
 	}
@@ -110,6 +146,7 @@ func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 		return false
 	}
 	s := q.slotLocked()
+	q.takeFree(s)
 	s.setFrames(prefix, frames)
 	s.kind = kind
 	wake := q.commitLocked()
@@ -120,9 +157,36 @@ func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 	return true
 }
 
-// pushSwap queues m by swapping storage with a free slot: m gets the
-// slot's old storage back. force ignores the HWM (used for messages that
-// must not be lost, e.g. ROUTER notifications).
+// pushMsg queues m.Frames[skip:]: by taking m's storage when m is owned
+// (SendMsg) and there is no prefix, else by copying. An owned m gets spare
+// storage back.
+func (q *queue) pushMsg(prefix [][]byte, m *Msg, skip int) bool {
+	if !m.owned || len(prefix) > 0 {
+		return q.pushk(prefix, m.Frames[skip:], kindData, false)
+	}
+	q.mu.Lock()
+	if q.fullLocked() || q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	s := q.slotLocked()
+	*s = *m
+	s.Frames = s.Frames[skip:]
+	s.owned = false
+	s.kind = kindData
+	s.props = nil
+	q.takeFree(m)
+	wake := q.commitLocked()
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+	return true
+}
+
+// pushSwap queues m, moving its storage into the queue: m gets spare
+// storage back. force ignores the HWM (used for messages that must not be
+// lost, e.g. subscriptions and notifications).
 func (q *queue) pushSwap(m *Msg, force bool) bool {
 	q.mu.Lock()
 	if (!force && q.fullLocked()) || q.closed {
@@ -130,7 +194,8 @@ func (q *queue) pushSwap(m *Msg, force bool) bool {
 		return false
 	}
 	s := q.slotLocked()
-	s.swap(m)
+	*s = *m
+	q.takeFree(m)
 	wake := q.commitLocked()
 	q.mu.Unlock()
 	if wake != nil {
@@ -140,7 +205,8 @@ func (q *queue) pushSwap(m *Msg, force bool) bool {
 }
 
 // pushBatch queues as many of msgs as the HWM allows (all when force),
-// swapping storage, and returns how many it took.
+// moving their storage in and handing spare storage back, and returns how
+// many it took.
 func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	q.mu.Lock()
 	if q.closed {
@@ -151,7 +217,8 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	var wake func()
 	for k < len(msgs) && (force || !q.fullLocked()) {
 		s := q.slotLocked()
-		s.swap(&msgs[k])
+		*s = msgs[k]
+		q.takeFree(&msgs[k])
 		if w := q.commitLocked(); w != nil {
 			wake = w
 		}
@@ -164,8 +231,8 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	return k
 }
 
-// pop moves the oldest message into m (swapping storage). ok is false when
-// the queue is empty.
+// pop moves the oldest message into m; m's previous storage is recycled.
+// ok is false when the queue is empty.
 func (q *queue) pop(m *Msg) bool {
 	q.mu.Lock()
 	if q.n == 0 {
@@ -182,8 +249,9 @@ func (q *queue) pop(m *Msg) bool {
 
 func (q *queue) popLocked(m *Msg) (wake func()) {
 	s := &q.ring[q.head]
-	m.swap(s)
-	s.props = nil
+	q.putFree(m)
+	*m = *s
+	*s = Msg{}
 	q.head++
 	if q.head == len(q.ring) {
 		q.head = 0
@@ -215,8 +283,7 @@ func (q *queue) popBatch(dst []Msg) int {
 	return k
 }
 
-// peekFirst returns the first frame of the oldest message, if any. The
-// slice is valid only until the next pop.
+// peekKind returns the kind of the oldest message, if any.
 func (q *queue) peekKind() (msgKind, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -257,7 +324,7 @@ func (q *queue) drain() {
 	q.mu.Lock()
 	wasFull := q.hwm > 0 && q.n >= q.hwm
 	for q.n > 0 {
-		q.ring[q.head].props = nil
+		q.putFree(&q.ring[q.head])
 		q.head = (q.head + 1) % len(q.ring)
 		q.n--
 	}

@@ -524,6 +524,24 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 	return s.send(ctx, &m, true)
 }
 
+// SendMsg sends m without copying it: the memory of its frames is handed
+// to the socket (and, over inproc, to the receiver), and m is reset to an
+// empty message whose storage is recycled, ready to be filled again. Do
+// not touch the frames' memory after SendMsg returns nil. On error m is
+// left as it was. Patterns that add envelope frames (REQ, REP) or send to
+// several peers (PUB, XPUB) copy as Send does.
+func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
+	m.owned = true
+	err := s.send(ctx, m, true)
+	if err != nil {
+		m.owned = false
+		return err
+	}
+	m.owned = false
+	m.reset()
+	return nil
+}
+
 // TrySend sends without blocking; it fails with ErrWouldBlock where Send
 // would block (ZMQ_DONTWAIT).
 func (s *Socket) TrySend(m Msg) error {
@@ -586,10 +604,19 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 		}
 		// Copy the frame headers into socket-owned storage so the caller's
 		// Msg does not escape to the heap through the pattern interface.
-		s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
-		s.sendBuf.Frames = s.sendBuf.fr
-		err := s.pat.send(&s.sendBuf)
-		clear(s.sendBuf.fr)
+		var err error
+		if m.owned {
+			// swap m into socket-owned storage: m must not escape through
+			// the pattern interface (Send's Msg would then be heap-allocated)
+			s.sendBuf.swap(m)
+			err = s.pat.send(&s.sendBuf)
+			s.sendBuf.swap(m)
+		} else {
+			s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
+			s.sendBuf.Frames = s.sendBuf.fr
+			err = s.pat.send(&s.sendBuf)
+			clear(s.sendBuf.fr)
+		}
 		if err == nil {
 			again := s.sendWaiters > 0
 			s.mu.Unlock()

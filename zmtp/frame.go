@@ -72,7 +72,17 @@ type Reader struct {
 	buf  []byte
 	rpos int
 	wpos int
+	// maxRead caps a read while large frames flow, so their bodies are
+	// read straight into the destination instead of through buf (0: no cap)
+	maxRead int
 }
+
+// directRead is the body remainder size from which ReadBody reads straight
+// into the destination; smallRead is the read cap after such a body.
+const (
+	directRead = 8 << 10
+	smallRead  = 4 << 10
+)
 
 // NewReader returns a Reader over r with a buffer of size octets.
 func NewReader(r io.Reader, size int) *Reader {
@@ -95,7 +105,17 @@ func (r *Reader) fill(n int) error {
 		r.rpos = 0
 	}
 	for r.wpos-r.rpos < n {
-		k, err := r.r.Read(r.buf[r.wpos:])
+		end := len(r.buf)
+		if r.maxRead > 0 && r.wpos+r.maxRead < end && r.wpos+r.maxRead-r.rpos >= n {
+			end = r.wpos + r.maxRead
+		}
+		k, err := r.r.Read(r.buf[r.wpos:end])
+		if r.maxRead > 0 && k == end-r.wpos {
+			// the stream has more than the cap: small frames again?
+			if r.maxRead *= 2; r.maxRead >= len(r.buf) {
+				r.maxRead = 0
+			}
+		}
 		r.wpos += k
 		if err != nil {
 			if r.wpos-r.rpos >= n {
@@ -256,8 +276,9 @@ func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
 		}
 		seg := dst[len(dst) : len(dst)+n]
 		var err error
-		if n >= len(r.buf)/2 {
+		if n >= directRead {
 			_, err = io.ReadFull(r.r, seg)
+			r.maxRead = smallRead
 		} else {
 			err = r.ReadFull(seg)
 		}

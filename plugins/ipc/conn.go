@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"net"
+	"sync"
 	"syscall"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
@@ -14,6 +15,9 @@ type conn struct {
 	*net.UnixConn
 	fd            int
 	local, remote string
+
+	wbMu sync.Mutex
+	wb   net.Buffers // reused by WriteBuffers
 }
 
 var (
@@ -48,9 +52,13 @@ func (c *conn) FD() int { return c.fd }
 // WriteBuffers writes bufs with as few system calls as possible (writev).
 // bufs itself is not modified.
 func (c *conn) WriteBuffers(bufs [][]byte) (int64, error) {
-	b := make(net.Buffers, len(bufs))
-	copy(b, bufs)
-	return b.WriteTo(c.UnixConn)
+	c.wbMu.Lock()
+	defer c.wbMu.Unlock()
+	c.wb = append(c.wb[:0], bufs...) // WriteTo consumes its receiver: copy
+	b := c.wb
+	n, err := b.WriteTo(c.UnixConn)
+	clear(c.wb)
+	return n, err
 }
 
 // fdOf returns the descriptor of a socket without duplicating it, or -1.

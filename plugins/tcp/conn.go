@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"net"
+	"sync"
 	"syscall"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
@@ -13,6 +14,9 @@ type conn struct {
 	*net.TCPConn
 	fd                  int
 	local, remote, peer string
+
+	wbMu sync.Mutex
+	wb   net.Buffers // reused by WriteBuffers
 }
 
 var (
@@ -48,9 +52,13 @@ func (c *conn) FD() int { return c.fd }
 // WriteBuffers writes bufs with as few system calls as possible (writev).
 // bufs itself is not modified.
 func (c *conn) WriteBuffers(bufs [][]byte) (int64, error) {
-	b := make(net.Buffers, len(bufs))
-	copy(b, bufs)
-	return b.WriteTo(c.TCPConn)
+	c.wbMu.Lock()
+	defer c.wbMu.Unlock()
+	c.wb = append(c.wb[:0], bufs...) // WriteTo consumes its receiver: copy
+	b := c.wb
+	n, err := b.WriteTo(c.TCPConn)
+	clear(c.wb)
+	return n, err
 }
 
 // fdOf returns the descriptor of a socket without duplicating it, or -1.

@@ -83,9 +83,11 @@ func (zmqkitDriver) thrSend(ep string, size, count int, hold func()) error {
 		return err
 	}
 	c := context.Background()
-	m := core.NewMsg(make([]byte, size))
+	var m core.Msg
 	for i := 0; i < count; i++ {
-		if err := s.Send(c, m); err != nil {
+		// zmq_msg_init_size + zmq_sendmsg, as the libzmq loop does
+		m.InitSize(size)
+		if err := s.SendMsg(c, &m); err != nil {
 			s.Close()
 			return err
 		}
