@@ -70,6 +70,10 @@ type engine struct {
 	inBatch  []Msg // decoded messages not yet queued (reader)
 	nIn      int
 	wbuf     []byte
+	bw       transport.Buffers // writev, when the connection has it
+	iov      [][]byte          // pieces of wbuf and large frames to write
+	seg      int               // start of wbuf's piece not yet in iov
+	iovBytes int
 	scratch  []byte
 	scratch2 []byte
 	scratch3 []byte
@@ -613,8 +617,7 @@ func (e *engine) writeLoop() {
 	defer e.wg.Done()
 	e.wbuf = make([]byte, 0, e.opts.OutBatchSize+1024)
 	e.batch = make([]Msg, writeBatch)
-	var iov [][]byte
-	bw, _ := e.conn.(transport.Buffers)
+	e.bw, _ = e.conn.(transport.Buffers)
 
 	hb := newHeartbeat(e)
 	defer hb.stop()
@@ -659,40 +662,20 @@ func (e *engine) writeLoop() {
 				if j < last {
 					fl = zmtp.FlagMore
 				}
-				if len(f) >= largeFrame && !e.xform && e.ver != zmtp.V10 {
-					// header into wbuf, body written in place
-					e.wbuf = zmtp.AppendFrameHeader(e.wbuf, len(f), fl)
-					iov = append(iov[:0], e.wbuf, f)
-					var err error
-					if bw != nil {
-						_, err = bw.WriteBuffers(iov)
-					} else {
-						if err = e.write(e.wbuf); err == nil {
-							err = e.write(f)
-						}
-					}
-					e.wbuf = e.wbuf[:0]
-					if err != nil {
-						e.fail(err)
-						return
-					}
-					continue
-				}
 				if err := e.encode(f, fl); err != nil {
 					e.fail(err)
 					return
 				}
 			}
 		}
-		if n == len(e.batch) && len(e.wbuf) < e.opts.OutBatchSize {
+		// Large frames are referenced, not copied: they belong to e.batch,
+		// so everything must be written before the next pop.
+		if len(e.iov) == 0 && n == len(e.batch) && len(e.wbuf) < e.opts.OutBatchSize {
 			continue // more may be queued: fill the buffer first
 		}
-		if len(e.wbuf) > 0 {
-			if err := e.write(e.wbuf); err != nil {
-				e.fail(err)
-				return
-			}
-			e.wbuf = e.wbuf[:0]
+		if err := e.flush(); err != nil {
+			e.fail(err)
+			return
 		}
 		if n > 0 || len(cmds) > 0 {
 			continue
@@ -715,8 +698,11 @@ func (e *engine) writeLoop() {
 	}
 }
 
-// encode appends one frame (a command when flags has FlagCommand) to wbuf,
-// through the mechanism when it transforms frames, writing out when full.
+// encode adds one frame (a command when flags has FlagCommand) to the
+// output, through the mechanism when it transforms frames. Small frames
+// are copied into wbuf; large ones are referenced in e.iov and written
+// with their neighbours by one writev. wbuf never grows past its capacity,
+// so the iovecs that point into it stay valid until flush.
 func (e *engine) encode(body []byte, flags byte) error {
 	if e.xform {
 		var err error
@@ -727,19 +713,71 @@ func (e *engine) encode(body []byte, flags byte) error {
 		}
 		body, flags = e.scratch3, fl
 	}
+	const maxHeader = 10
+	large := e.bw != nil && !e.xform && (len(body) >= largeFrame || len(body)+maxHeader > cap(e.wbuf)-maxHeader)
+	need := maxHeader
+	if !large {
+		need += len(body)
+	}
+	if len(e.wbuf)+need > cap(e.wbuf) {
+		if err := e.flush(); err != nil {
+			return err
+		}
+	}
 	if e.ver == zmtp.V10 {
 		e.wbuf = zmtp.AppendV1FrameHeader(e.wbuf, len(body), flags&zmtp.FlagMore != 0)
 	} else {
 		e.wbuf = zmtp.AppendFrameHeader(e.wbuf, len(body), flags)
 	}
-	e.wbuf = append(e.wbuf, body...)
-	if len(e.wbuf) >= e.opts.OutBatchSize {
-		if err := e.write(e.wbuf); err != nil {
+	if large {
+		e.iov = append(e.iov, e.wbuf[e.seg:len(e.wbuf)], body)
+		e.seg = len(e.wbuf)
+		e.iovBytes += len(body)
+		if len(e.iov) >= maxIOV || e.iovBytes >= maxIOVBytes {
+			return e.flush()
+		}
+		return nil
+	}
+	if len(body) > cap(e.wbuf)-len(e.wbuf) {
+		// no writev: a frame larger than the buffer goes out on its own
+		if err := e.flush(); err != nil {
 			return err
 		}
-		e.wbuf = e.wbuf[:0]
+		return e.write(body)
+	}
+	e.wbuf = append(e.wbuf, body...)
+	if len(e.wbuf) >= e.opts.OutBatchSize {
+		return e.flush()
 	}
 	return nil
+}
+
+// Bounds of one gathered write.
+const (
+	maxIOV      = 128
+	maxIOVBytes = 1 << 20
+)
+
+// flush writes everything encoded so far: wbuf alone with write, or wbuf's
+// pieces and the referenced large frames together with one writev.
+func (e *engine) flush() error {
+	var err error
+	if len(e.iov) == 0 {
+		if len(e.wbuf) > 0 {
+			err = e.write(e.wbuf)
+		}
+	} else {
+		if e.seg < len(e.wbuf) {
+			e.iov = append(e.iov, e.wbuf[e.seg:])
+		}
+		_, err = e.bw.WriteBuffers(e.iov)
+		clear(e.iov)
+		e.iov = e.iov[:0]
+	}
+	e.wbuf = e.wbuf[:0]
+	e.seg = 0
+	e.iovBytes = 0
+	return err
 }
 
 // pingBody builds a PING with our TTL.

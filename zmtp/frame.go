@@ -75,6 +75,15 @@ type Reader struct {
 	// maxRead caps a read while large frames flow, so their bodies are
 	// read straight into the destination instead of through buf (0: no cap)
 	maxRead int
+	// rv, when the connection can scatter-read, reads a large body and
+	// the start of what follows (the next header) with one system call.
+	rv  buffersReader
+	iov [][]byte
+}
+
+// buffersReader is transport.BuffersReader (readv).
+type buffersReader interface {
+	ReadBuffers(bufs [][]byte) (int, error)
 }
 
 // directRead is the body remainder size from which ReadBody reads straight
@@ -89,7 +98,38 @@ func NewReader(r io.Reader, size int) *Reader {
 	if size < 512 {
 		size = 512
 	}
-	return &Reader{r: r, buf: make([]byte, size)}
+	rd := &Reader{r: r, buf: make([]byte, size)}
+	if rv, ok := r.(buffersReader); ok {
+		rd.rv = rv
+		rd.iov = make([][]byte, 2)
+	}
+	return rd
+}
+
+// readDirect fills seg straight from the connection; with scatter reads
+// the bytes that follow land in buf (at most smallRead of them).
+func (r *Reader) readDirect(seg []byte) error {
+	if r.rv == nil || r.rpos != r.wpos {
+		_, err := io.ReadFull(r.r, seg)
+		return err
+	}
+	r.rpos, r.wpos = 0, 0
+	spare := r.buf[:smallRead]
+	for len(seg) > 0 {
+		r.iov[0], r.iov[1] = seg, spare
+		k, err := r.rv.ReadBuffers(r.iov)
+		r.iov[0], r.iov[1] = nil, nil
+		if k <= len(seg) {
+			seg = seg[k:]
+		} else {
+			r.wpos = k - len(seg)
+			seg = nil
+		}
+		if err != nil && len(seg) > 0 {
+			return err
+		}
+	}
+	return nil
 }
 
 // Buffered returns the number of octets read but not yet consumed.
@@ -277,7 +317,7 @@ func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
 		seg := dst[len(dst) : len(dst)+n]
 		var err error
 		if n >= directRead {
-			_, err = io.ReadFull(r.r, seg)
+			err = r.readDirect(seg)
 			r.maxRead = smallRead
 		} else {
 			err = r.ReadFull(seg)

@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
+	"github.com/zmqkit/zmqkit/registry/transport/sockio"
 )
 
 // conn is a Unix domain stream connection: a transport.StreamConn and
@@ -18,12 +19,27 @@ type conn struct {
 
 	wbMu sync.Mutex
 	wb   net.Buffers // reused by WriteBuffers
+
+	rvOnce sync.Once
+	rv     *sockio.Readv // scatter reads, made on first use
+	rvErr  error
 }
 
 var (
-	_ transport.StreamConn = (*conn)(nil)
-	_ transport.Buffers    = (*conn)(nil)
+	_ transport.StreamConn    = (*conn)(nil)
+	_ transport.Buffers       = (*conn)(nil)
+	_ transport.BuffersReader = (*conn)(nil)
 )
+
+// ReadBuffers reads into bufs, in order, with one readv system call. It is
+// meant for the connection's single reader.
+func (c *conn) ReadBuffers(bufs [][]byte) (int, error) {
+	c.rvOnce.Do(func() { c.rv, c.rvErr = sockio.NewReadv(c.UnixConn) })
+	if c.rvErr != nil {
+		return 0, c.rvErr
+	}
+	return c.rv.ReadBuffers(bufs)
+}
 
 func newConn(c *net.UnixConn) *conn {
 	return &conn{

@@ -111,6 +111,13 @@ type Buffers interface {
 	WriteBuffers(bufs [][]byte) (int64, error)
 }
 
+// BuffersReader is implemented by stream connections that can read into
+// several buffers with one system call (readv): ReadBuffers fills bufs in
+// order and returns how many bytes it read.
+type BuffersReader interface {
+	ReadBuffers(bufs [][]byte) (int, error)
+}
+
 // Frame flags, as in the ZMTP flags octet.
 const (
 	FlagMore    byte = 0x01

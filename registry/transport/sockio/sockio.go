@@ -1,0 +1,50 @@
+// Package sockio holds small system-call helpers shared by stream
+// transport plugins: scatter reads (readv) into several buffers, so the
+// core can read a large frame body straight into a message and the next
+// frame header into its read buffer with one system call.
+package sockio
+
+import (
+	"errors"
+	"syscall"
+)
+
+// ErrUnsupported is returned where scatter reads are not available.
+var ErrUnsupported = errors.New("sockio: scatter reads not supported")
+
+// Readv reads from one connection into several buffers with one readv
+// system call, waiting through the Go poller (so read deadlines apply).
+// Make one per connection: it keeps its system-call arguments so that a
+// read allocates nothing. It is not safe for concurrent use.
+type Readv struct {
+	rc   syscall.RawConn
+	fn   func(fd uintptr) bool
+	bufs [][]byte
+	n    int
+	err  error
+	sys  readvState
+}
+
+// NewReadv prepares scatter reads on c.
+func NewReadv(c syscall.Conn) (*Readv, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	r := &Readv{rc: rc}
+	r.fn = r.try
+	return r, nil
+}
+
+// ReadBuffers fills bufs in order and returns how many bytes it read;
+// io.EOF when the peer closed.
+func (r *Readv) ReadBuffers(bufs [][]byte) (int, error) {
+	r.bufs = bufs
+	r.n, r.err = 0, nil
+	if err := r.rc.Read(r.fn); err != nil {
+		r.bufs = nil
+		return 0, err
+	}
+	r.bufs = nil
+	return r.finish()
+}
