@@ -10,6 +10,7 @@ import (
 
 	"github.com/zmqkit/zmqkit/registry"
 	"github.com/zmqkit/zmqkit/registry/transport"
+	"github.com/zmqkit/zmqkit/registry/transport/sockio"
 )
 
 // scheme is the URI scheme this transport serves.
@@ -77,15 +78,15 @@ func (ipcTransport) Listen(ctx context.Context, sch, addr string, cfg *transport
 	if err != nil {
 		c.Emit(transport.Event{
 			Kind: transport.EventBindFailed, Endpoint: given,
-			FD: -1, Errno: errnoOf(err), Err: err,
+			FD: -1, Errno: sockio.Errno(err), Err: err,
 		})
 		return nil, err
 	}
-	c.Emit(transport.Event{Kind: transport.EventListening, Endpoint: l.endpoint, FD: l.fd})
+	c.Emit(transport.Event{Kind: transport.EventListening, Endpoint: l.Endpoint(), FD: l.FD()})
 	return l, nil
 }
 
-func listen(ctx context.Context, sch, addr string, c *transport.Config, given string) (_ *listener, err error) {
+func listen(ctx context.Context, sch, addr string, c *transport.Config, given string) (_ *sockio.Listener, err error) {
 	if ctx != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("ipc: bind %s: %w", given, ctx.Err())
 	}
@@ -96,11 +97,11 @@ func listen(ctx context.Context, sch, addr string, c *transport.Config, given st
 	if err != nil {
 		return nil, err
 	}
-	l := &listener{cfg: *c, addr: a, path: a.path, closed: make(chan struct{})}
+	l := &socketFile{addr: a, path: a.path}
 	if a.wildcard {
 		dir, err := os.MkdirTemp(tempBase(), "tmp")
 		if err != nil {
-			return nil, opError("bind", given, err)
+			return nil, sockio.OpError(scheme, "bind", given, err)
 		}
 		defer func() {
 			if err != nil {
@@ -115,12 +116,12 @@ func listen(ctx context.Context, sch, addr string, c *transport.Config, given st
 	}
 	if !a.abstract {
 		if err := removeStale(l.path); err != nil {
-			return nil, opError("bind", given, err)
+			return nil, sockio.OpError(scheme, "bind", given, err)
 		}
 	}
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: l.path, Net: "unix"})
 	if err != nil {
-		return nil, opError("bind", given, err)
+		return nil, sockio.OpError(scheme, "bind", given, err)
 	}
 	ln.SetUnlinkOnClose(false)
 	if c.Backlog > 0 {
@@ -129,16 +130,20 @@ func listen(ctx context.Context, sch, addr string, c *transport.Config, given st
 			if !a.abstract {
 				_ = os.Remove(l.path)
 			}
-			return nil, opError("bind", given, err)
+			return nil, sockio.OpError(scheme, "bind", given, err)
 		}
 	}
 	if !a.abstract {
 		l.ident, _ = os.Lstat(l.path)
 	}
-	l.ln = ln
-	l.endpoint = scheme + "://" + l.path
-	l.fd = fdOf(ln)
-	return l, nil
+	return sockio.NewListener(ln, sockio.ListenerConfig{
+		Scheme:     scheme,
+		Endpoint:   scheme + "://" + l.path,
+		FD:         sockio.FD(ln),
+		Config:     c,
+		Wrap:       func(nc net.Conn) *sockio.Conn { return newConn(nc.(*net.UnixConn)) },
+		AfterClose: l.unlink,
+	}), nil
 }
 
 // Dial connects to addr and reports CONNECTED, or CLOSED on failure.
@@ -165,12 +170,12 @@ func (ipcTransport) Dial(ctx context.Context, sch, addr string, cfg *transport.C
 	nc, err := d.DialContext(ctx, "unix", a.path)
 	if err != nil {
 		c.Emit(transport.Event{Kind: transport.EventClosed, Endpoint: ep, FD: fd, Err: err})
-		return nil, opError("connect", ep, err)
+		return nil, sockio.OpError(scheme, "connect", ep, err)
 	}
 	uc := newConn(nc.(*net.UnixConn))
 	c.Emit(transport.Event{
 		Kind: transport.EventConnected, Endpoint: ep,
-		Local: uc.local, Remote: uc.remote, FD: uc.fd,
+		Local: uc.LocalAddress(), Remote: uc.RemoteAddress(), FD: uc.FD(),
 	})
 	return uc, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zmqkit/zmqkit/registry"
 	"github.com/zmqkit/zmqkit/registry/transport"
+	"github.com/zmqkit/zmqkit/registry/transport/sockio"
 )
 
 // scheme is the URI scheme this transport serves.
@@ -81,15 +82,15 @@ func (tcpTransport) Listen(ctx context.Context, sch, addr string, cfg *transport
 	if err != nil {
 		c.Emit(transport.Event{
 			Kind: transport.EventBindFailed, Endpoint: given,
-			FD: -1, Errno: errnoOf(err), Err: err,
+			FD: -1, Errno: sockio.Errno(err), Err: err,
 		})
 		return nil, err
 	}
-	c.Emit(transport.Event{Kind: transport.EventListening, Endpoint: l.endpoint, FD: l.fd})
+	c.Emit(transport.Event{Kind: transport.EventListening, Endpoint: l.Endpoint(), FD: l.FD()})
 	return l, nil
 }
 
-func listen(ctx context.Context, sch, addr string, c *transport.Config, given string) (*listener, error) {
+func listen(ctx context.Context, sch, addr string, c *transport.Config, given string) (*sockio.Listener, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -116,22 +117,23 @@ func listen(ctx context.Context, sch, addr string, c *transport.Config, given st
 	}
 	nl, err := lc.Listen(ctx, network(la), la.String())
 	if err != nil {
-		return nil, opError("bind", given, err)
+		return nil, sockio.OpError(scheme, "bind", given, err)
 	}
 	ln := nl.(*net.TCPListener)
 	if c.Backlog > 0 {
 		if err := setBacklog(ln, c.Backlog); err != nil {
 			_ = ln.Close()
-			return nil, opError("bind", given, err)
+			return nil, sockio.OpError(scheme, "bind", given, err)
 		}
 	}
-	return &listener{
-		ln:       ln,
-		cfg:      *c,
-		endpoint: endpointOf(ln.Addr()),
-		fd:       fdOf(ln),
-		closed:   make(chan struct{}),
-	}, nil
+	return sockio.NewListener(ln, sockio.ListenerConfig{
+		Scheme:   scheme,
+		Endpoint: endpointOf(ln.Addr()),
+		FD:       sockio.FD(ln),
+		Config:   c,
+		Tune:     func(nc net.Conn) error { return tuneConn(nc.(*net.TCPConn), c, true) },
+		Wrap:     func(nc net.Conn) *sockio.Conn { return newConn(nc.(*net.TCPConn)) },
+	}), nil
 }
 
 // Dial resolves addr and connects. It reports CONNECT_DELAYED before the
@@ -188,18 +190,18 @@ func (tcpTransport) Dial(ctx context.Context, sch, addr string, cfg *transport.C
 	nc, err := d.DialContext(ctx, network(dst), dst.String())
 	if err != nil {
 		c.Emit(transport.Event{Kind: transport.EventClosed, Endpoint: ep, FD: fd, Err: err})
-		return nil, opError("connect", ep, err)
+		return nil, sockio.OpError(scheme, "connect", ep, err)
 	}
 	tc := nc.(*net.TCPConn)
 	if err := tuneConn(tc, &c, false); err != nil {
 		_ = tc.Close()
 		c.Emit(transport.Event{Kind: transport.EventClosed, Endpoint: ep, FD: fd, Err: err})
-		return nil, opError("connect", ep, err)
+		return nil, sockio.OpError(scheme, "connect", ep, err)
 	}
 	conn := newConn(tc)
 	c.Emit(transport.Event{
 		Kind: transport.EventConnected, Endpoint: ep,
-		Local: conn.local, Remote: conn.remote, FD: conn.fd,
+		Local: conn.LocalAddress(), Remote: conn.RemoteAddress(), FD: conn.FD(),
 	})
 	return conn, nil
 }

@@ -1,7 +1,17 @@
-// Package sockio holds small system-call helpers shared by stream
-// transport plugins: scatter reads (readv) into several buffers, so the
-// core can read a large frame body straight into a message and the next
-// frame header into its read buffer with one system call.
+// Package sockio is what stream transport plugins (tcp, ipc, and any
+// socket-based transport of a third party) share, so that each plugin
+// only parses its addresses and sets its socket options:
+//
+//   - Conn wraps a connected net.Conn as a transport.StreamConn that also
+//     writes with writev (transport.Buffers) and reads with readv
+//     (transport.BuffersReader), so the core can read a large frame body
+//     straight into a message and the next frame header into its read
+//     buffer with one system call;
+//   - Listener is an accept loop that honours a context and reports the
+//     lifecycle events (ACCEPTED, ACCEPT_FAILED, CLOSED, CLOSE_FAILED)
+//     that socket monitoring needs;
+//   - OpError and Errno map OS errors to the transport sentinels and to
+//     the errno values libzmq puts in its monitor events.
 package sockio
 
 import (

@@ -1,4 +1,4 @@
-package ipc
+package sockio
 
 import (
 	"context"
@@ -29,21 +29,21 @@ func sentinelFor(err error) error {
 	return nil
 }
 
-// opError wraps err for operation op on endpoint ep, adding the transport
-// sentinel that matches the OS error, if any, so that both
-// errors.Is(err, transport.ErrAddrInUse) and
+// OpError wraps err for operation op on endpoint ep of a scheme's plugin,
+// adding the transport sentinel that matches the OS error, if any, so that
+// both errors.Is(err, transport.ErrAddrInUse) and
 // errors.Is(err, syscall.EADDRINUSE) hold.
-func opError(op, ep string, err error) error {
+func OpError(scheme, op, ep string, err error) error {
 	if s := sentinelFor(err); s != nil && !errors.Is(err, s) {
-		return fmt.Errorf("ipc: %s %s: %w: %w", op, ep, s, err)
+		return fmt.Errorf("%s: %s %s: %w: %w", scheme, op, ep, s, err)
 	}
-	return fmt.Errorf("ipc: %s %s: %w", op, ep, err)
+	return fmt.Errorf("%s: %s %s: %w", scheme, op, ep, err)
 }
 
-// errnoOf returns the platform errno behind err for *_FAILED events: the
+// Errno returns the platform errno behind err for *_FAILED events: the
 // syscall.Errno it wraps, else the errno libzmq uses for the transport
 // sentinel it wraps, else 0.
-func errnoOf(err error) int {
+func Errno(err error) int {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return int(errno)
