@@ -292,6 +292,8 @@ func (e *engine) mechanismHandshake() error {
 			return protoErr(err)
 		}
 	}
+	zap := newZAPClient(e)
+	defer zap.close()
 	sess, err := m.NewSession(&mechanism.Config{
 		AsServer:         e.opts.AsServer,
 		SocketType:       e.sock.typ.String(),
@@ -301,6 +303,7 @@ func (e *engine) mechanismHandshake() error {
 		ZAPEnforceDomain: e.opts.ZAPEnforceDomain,
 		PeerAddress:      e.conn.PeerAddress(),
 		RoutingID:        e.opts.RoutingID,
+		ZAP:              zap,
 		CheckPeer:        e.checkPeer,
 	})
 	if err != nil {
@@ -510,6 +513,11 @@ func (e *engine) readLoop() error {
 		staging.props = e.props
 		staging.kind = kindData
 		offs = offs[:0]
+		if e.sock.typ == DISH {
+			if err := dishFrames(&staging); err != nil {
+				return err
+			}
+		}
 		staging.swap(&e.inBatch[e.nIn])
 		e.nIn++
 		staging.buf = staging.buf[:0]
@@ -590,6 +598,16 @@ func (e *engine) command(body []byte) error {
 		return e.deliver(&m, true)
 	case zmtp.CmdError:
 		return protoErr(fmt.Errorf("%w: peer sent ERROR", ErrProtocol))
+	case zmtp.CmdJoin, zmtp.CmdLeave:
+		if e.sock.typ != RADIO {
+			return nil
+		}
+		m := joinMsg(string(name) == zmtp.CmdJoin, string(data))
+		m.props = e.props
+		if err := e.flushIn(); err != nil {
+			return err
+		}
+		return e.deliver(&m, true)
 	}
 	return nil // other commands are ignored, as libzmq does
 }
@@ -656,6 +674,29 @@ func (e *engine) writeLoop() {
 					return
 				}
 				continue
+			}
+			if m.kind == kindJoin || m.kind == kindLeave {
+				// DISH: JOIN/LEAVE commands (ZMTP 3.x only)
+				if e.ver >= zmtp.V30 {
+					name := zmtp.CmdJoin
+					if m.kind == kindLeave {
+						name = zmtp.CmdLeave
+					}
+					e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, []byte(m.group))
+					if err := e.encode(e.scratch2, zmtp.FlagCommand); err != nil {
+						e.fail(err)
+						return
+					}
+				}
+				continue
+			}
+			if e.sock.typ == RADIO {
+				// RADIO: the group travels as a frame before the body
+				e.scratch2 = append(e.scratch2[:0], m.group...)
+				if err := e.encode(e.scratch2, zmtp.FlagMore); err != nil {
+					e.fail(err)
+					return
+				}
 			}
 			for j, f := range m.Frames {
 				var fl byte

@@ -66,12 +66,12 @@ func hwmSum(a, b int) int {
 }
 
 // connectInproc connects over a pipe transport: queues are made now, so
-// messages can be queued before the peer binds.
-func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint string) error {
+// messages can be queued before the peer binds. It returns the local pipe.
+func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint string) (*pipe, error) {
 	s.mu.Lock()
 	if err := s.checkUsable(); err != nil {
 		s.mu.Unlock()
-		return err
+		return nil, err
 	}
 	o := s.opts
 	cfg := s.transportConfig(endpoint, nil)
@@ -85,20 +85,20 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 		local: local, connRID: o.ConnectRoutingID}
 	local.inproc = true
 	switch s.typ {
-	case ROUTER, STREAM, SERVER, PEER:
+	case ROUTER, STREAM: // SERVER and PEER number the pipe at once (ConnectPeer)
 		offer.deferred = true
 	}
 	cfg.Offer = offer
 	conn, err := t.Dial(context.Background(), scheme, addr, cfg)
 	if err != nil {
-		return mapTransportErr(err)
+		return nil, mapTransportErr(err)
 	}
 	ic := &inprocConn{endpoint: endpoint, conn: conn, offer: offer}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		conn.Close()
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	s.inprocConns = append(s.inprocConns, ic)
 	s.lastEndpoint = endpoint
@@ -113,7 +113,10 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	if lb, ok := conn.(transport.PipeListenerBound); ok {
 		offer.waitWired(lb)
 	}
-	return nil
+	if offer.deferred {
+		return nil, nil
+	}
+	return local, nil
 }
 
 // waitWired waits while a listener has taken or will take the offer, until

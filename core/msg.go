@@ -13,6 +13,9 @@ type Msg struct {
 	fr    [][]byte
 	kind  msgKind
 	owned bool // SendMsg: the socket may keep this Msg's memory
+
+	routingID uint32 // SERVER/PEER: the peer this message is from or to (0: none)
+	group     string // RADIO/DISH: the message's group
 }
 
 // msgKind marks messages the core treats specially on the wire.
@@ -22,7 +25,42 @@ const (
 	kindData      msgKind = iota
 	kindSubscribe         // "\x01topic" from SUB: a SUBSCRIBE command to ZMTP 3.1 peers
 	kindCancel            // "\x00topic" from SUB: a CANCEL command to ZMTP 3.1 peers
+	kindJoin              // DISH joins Msg.group: a JOIN command on the wire
+	kindLeave             // DISH leaves Msg.group: a LEAVE command on the wire
 )
+
+// MaxGroupLen is the longest group name RADIO and DISH accept
+// (ZMQ_GROUP_MAX_LENGTH).
+const MaxGroupLen = 255
+
+// RoutingID returns the routing id of a message received on a SERVER or
+// PEER socket: the connection it came from (zmq_msg_routing_id). 0 means
+// none.
+func (m Msg) RoutingID() uint32 { return m.routingID }
+
+// SetRoutingID sets the routing id a SERVER or PEER socket sends the
+// message to (zmq_msg_set_routing_id). 0 is not a valid id: ErrInvalid.
+func (m *Msg) SetRoutingID(id uint32) error {
+	if id == 0 {
+		return invalid("routing id 0")
+	}
+	m.routingID = id
+	return nil
+}
+
+// Group returns the group of a message received on a DISH socket
+// (zmq_msg_group).
+func (m Msg) Group() string { return m.group }
+
+// SetGroup sets the group a RADIO socket publishes the message to
+// (zmq_msg_set_group). Names longer than MaxGroupLen bytes: ErrInvalid.
+func (m *Msg) SetGroup(group string) error {
+	if len(group) > MaxGroupLen {
+		return invalid("group longer than %d bytes", MaxGroupLen)
+	}
+	m.group = group
+	return nil
+}
 
 // setFrames copies prefix and frames into m's own storage.
 func (m *Msg) setFrames(prefix, frames [][]byte) {
@@ -68,6 +106,8 @@ func (m *Msg) reset() {
 	m.Frames = m.fr[:0]
 	m.props = nil
 	m.kind = kindData
+	m.routingID = 0
+	m.group = ""
 }
 
 // NewMsg returns a message made of frames (not copied).
@@ -107,6 +147,8 @@ func (m *Msg) InitSize(sizes ...int) {
 	m.Frames = m.fr
 	m.props = nil
 	m.kind = kindData
+	m.routingID = 0
+	m.group = ""
 }
 
 // Len returns the total payload size of all frames.
@@ -139,7 +181,7 @@ func (m Msg) Clone() Msg {
 		n += len(f)
 	}
 	buf := make([]byte, 0, n)
-	c := Msg{Frames: make([][]byte, len(m.Frames)), props: m.props}
+	c := Msg{Frames: make([][]byte, len(m.Frames)), props: m.props, routingID: m.routingID, group: m.group}
 	for i, f := range m.Frames {
 		s := len(buf)
 		buf = append(buf, f...)

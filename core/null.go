@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/zmqkit/zmqkit/registry/mechanism"
@@ -23,11 +24,47 @@ type nullSession struct {
 	gotReady  bool
 	failed    bool
 	peer      []mechanism.Property
+	zapDone   bool
+	zapProps  []mechanism.Property // User-Id and ZAP metadata
+	zapErr    error                // refusal to report after ERROR is sent
 }
 
 func (n *nullSession) Next() ([]byte, error) {
+	if n.zapErr != nil {
+		n.failed = true
+		return nil, n.zapErr
+	}
 	if n.sentReady {
 		return nil, nil
+	}
+	if n.cfg.ZAPDomain != "" && !n.zapDone {
+		// libzmq's null_mechanism_t: with a ZAP domain, ask ZAP before READY
+		n.zapDone = true
+		if n.cfg.ZAP != nil && n.cfg.ZAP.Available() {
+			rep, err := n.cfg.ZAP.Authenticate(context.Background(), mechanism.ZAPRequest{
+				Domain:    n.cfg.ZAPDomain,
+				Address:   n.cfg.PeerAddress,
+				Identity:  n.cfg.RoutingID,
+				Mechanism: "NULL",
+			})
+			if err != nil {
+				n.failed = true
+				return nil, err
+			}
+			n.zapProps = append([]mechanism.Property{{Name: "User-Id", Value: []byte(rep.UserID)}}, rep.Metadata...)
+			switch rep.StatusCode {
+			case "200":
+			case "300":
+				n.failed = true
+				return nil, &mechanism.AuthError{Status: 300, Text: rep.StatusText}
+			default:
+				n.zapErr = &mechanism.AuthError{Status: int(rep.StatusCode[0]-'0') * 100, Text: rep.StatusText}
+				return zmtp.AppendError(nil, rep.StatusCode), nil
+			}
+		} else if n.cfg.ZAPEnforceDomain {
+			n.failed = true
+			return nil, mechanism.ErrNoZAPHandler
+		}
 	}
 	n.sentReady = true
 	return zmtp.AppendReady(nil, n.cfg.Metadata), nil
@@ -49,7 +86,7 @@ func (n *nullSession) Process(cmd []byte) error {
 			return err
 		}
 	}
-	n.peer = props
+	n.peer = append(props, n.zapProps...)
 	n.gotReady = true
 	return nil
 }

@@ -15,7 +15,7 @@ type Options struct {
 	SendHWM int
 	// RecvHWM (ZMQ_RCVHWM, default 1000; 0 = unlimited).
 	RecvHWM int
-	// Linger (ZMQ_LINGER, default -1 = wait forever; 0 for SUB/XSUB, or
+	// Linger (ZMQ_LINGER, default -1 = wait forever; 0 for SUB/XSUB/DISH, or
 	// when the context is not blocky): how long Close keeps unsent messages.
 	Linger time.Duration
 	// SendTimeout (ZMQ_SNDTIMEO, default -1 = block): used when a send's
@@ -175,7 +175,7 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 		InBatchSize:          64 << 10,
 		OutBatchSize:         64 << 10,
 	}
-	if !blocky || t == SUB || t == XSUB {
+	if !blocky || t == SUB || t == XSUB || t == DISH {
 		o.Linger = 0
 	}
 	if t == STREAM {
@@ -230,7 +230,7 @@ func WithRecvHWM(n int) Option {
 	}
 }
 
-// WithLinger sets ZMQ_LINGER (default -1 = infinite; 0 for SUB/XSUB).
+// WithLinger sets ZMQ_LINGER (default -1 = infinite; 0 for SUB/XSUB/DISH).
 func WithLinger(d time.Duration) Option {
 	return func(s *optionSetter) error {
 		if d < 0 {

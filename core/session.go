@@ -73,6 +73,13 @@ func (b *binding) acceptLoop() {
 				continue
 			}
 			b.serve(sc)
+		case transport.KindDatagram:
+			dc, ok := c.(transport.DatagramConn)
+			if !ok {
+				c.Close()
+				continue
+			}
+			b.serveEngine(newDgramEngine(b.sock, dc, b.endpoint), func() { dc.Close() })
 		default:
 			c.Close()
 		}
@@ -108,11 +115,16 @@ func (s *Socket) newConnEngine(c transport.StreamConn, endpoint string, connect 
 
 // serve runs an engine for an accepted connection.
 func (b *binding) serve(c transport.StreamConn) {
-	e := b.sock.newConnEngine(c, b.endpoint, false)
+	b.serveEngine(b.sock.newConnEngine(c, b.endpoint, false), func() { c.Close() })
+}
+
+// serveEngine runs e for an accepted connection; closeConn closes the
+// connection if the binding is already closed.
+func (b *binding) serveEngine(e connEngine, closeConn func()) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		c.Close()
+		closeConn()
 		return
 	}
 	if b.engines == nil {
@@ -247,14 +259,20 @@ func (c *connecter) attachPersistentLocked() {
 }
 
 // usesPersistentPipe reports whether the pipe is made at connect time and
-// kept across reconnects (libzmq without IMMEDIATE); ROUTER-like sockets
-// need the peer's identity first.
+// kept across reconnects (libzmq without IMMEDIATE); ROUTER and STREAM
+// need the peer's identity first. SERVER and PEER number the pipe at
+// once, so ConnectPeer's routing id addresses it before the connection is
+// up and across reconnects, as libzmq's does. A datagram (udp) RADIO
+// always has one: IMMEDIATE does not apply without a handshake.
 func (c *connecter) usesPersistentPipe() bool {
+	if c.tr.Kind() == transport.KindDatagram {
+		return true
+	}
 	if c.sock.opts.Immediate {
 		return false
 	}
 	switch c.sock.typ {
-	case ROUTER, STREAM, SERVER, PEER:
+	case ROUTER, STREAM:
 		return false
 	}
 	return true
@@ -290,17 +308,21 @@ func (c *connecter) run() {
 			}
 			continue
 		}
-		sc, ok := conn.(transport.StreamConn)
-		if !ok {
+		var e connEngine
+		switch cn := conn.(type) {
+		case transport.StreamConn:
+			e = s.newConnEngine(cn, c.endpoint, true)
+		case transport.DatagramConn:
+			e = newDgramEngine(s, cn, c.endpoint)
+		default:
 			conn.Close()
 			c.giveUp()
 			return
 		}
-		e := s.newConnEngine(sc, c.endpoint, true)
 		c.mu.Lock()
 		if c.stopped {
 			c.mu.Unlock()
-			sc.Close()
+			conn.Close()
 			return
 		}
 		c.eng = e

@@ -183,7 +183,7 @@ func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, strin
 	if err != nil {
 		return nil, "", "", opErr(op, endpoint, mapTransportErr(err))
 	}
-	if err := s.checkScheme(scheme); err != nil {
+	if err := s.checkScheme(op, scheme); err != nil {
 		return nil, "", "", opErr(op, endpoint, err)
 	}
 	s.mu.Lock()
@@ -198,7 +198,7 @@ func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, strin
 }
 
 // checkScheme applies libzmq's socket-type/transport restrictions.
-func (s *Socket) checkScheme(scheme string) error {
+func (s *Socket) checkScheme(op, scheme string) error {
 	switch scheme {
 	case "pgm", "epgm", "norm":
 		switch s.typ {
@@ -207,8 +207,10 @@ func (s *Socket) checkScheme(scheme string) error {
 		}
 		return ErrNoCompatProto
 	case "udp":
-		switch s.typ {
-		case RADIO, DISH, DGRAM:
+		// libzmq: RADIO connects, DISH and DGRAM bind
+		switch {
+		case op == "connect" && s.typ == RADIO,
+			op == "bind" && (s.typ == DISH || s.typ == DGRAM):
 			return nil
 		}
 		return ErrNoCompatProto
@@ -269,22 +271,30 @@ func (s *Socket) Bind(endpoint string) error {
 // socket connects, and reconnects after failures, in the background with
 // ReconnectInterval / ReconnectIntervalMax back-off.
 func (s *Socket) Connect(endpoint string) error {
+	_, err := s.connect(endpoint)
+	return err
+}
+
+// connect is Connect; it returns the pipe attached at connect time, if
+// any (none with IMMEDIATE or for ROUTER and STREAM).
+func (s *Socket) connect(endpoint string) (*pipe, error) {
 	t, scheme, addr, err := s.lookup("connect", endpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if dc, ok := t.(transport.DialChecker); ok {
 		if err := dc.CheckDial(scheme, addr); err != nil {
-			return opErr("connect", endpoint, mapTransportErr(err))
+			return nil, opErr("connect", endpoint, mapTransportErr(err))
 		}
 	}
 	if t.Kind() == transport.KindPipe {
-		return opErr("connect", endpoint, s.connectInproc(t, scheme, addr, endpoint))
+		p, err := s.connectInproc(t, scheme, addr, endpoint)
+		return p, opErr("connect", endpoint, err)
 	}
 	s.mu.Lock()
 	if err := s.checkUsable(); err != nil {
 		s.mu.Unlock()
-		return opErr("connect", endpoint, err)
+		return nil, opErr("connect", endpoint, err)
 	}
 	// libzmq ignores repeated connects to one endpoint for these types.
 	switch s.typ {
@@ -292,12 +302,13 @@ func (s *Socket) Connect(endpoint string) error {
 		for _, c := range s.connects {
 			if c.endpoint == endpoint {
 				s.mu.Unlock()
-				return nil
+				return nil, nil
 			}
 		}
 	}
 	c := newConnecter(s, t, scheme, addr, endpoint)
 	c.attachPersistentLocked()
+	p := c.pipe
 	s.connects = append(s.connects, c)
 	s.lastEndpoint = endpoint
 	s.opts.ConnectRoutingID = nil
@@ -305,7 +316,7 @@ func (s *Socket) Connect(endpoint string) error {
 	s.mu.Unlock()
 	s.signalOut()
 	go c.run()
-	return nil
+	return p, nil
 }
 
 // Unbind stops listening on endpoint, which must be as LastEndpoint gave
@@ -615,8 +626,10 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 		} else {
 			s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
 			s.sendBuf.Frames = s.sendBuf.fr
+			s.sendBuf.routingID, s.sendBuf.group = m.routingID, m.group
 			err = s.pat.send(&s.sendBuf)
 			clear(s.sendBuf.fr)
+			s.sendBuf.routingID, s.sendBuf.group = 0, ""
 		}
 		if err == nil {
 			again := s.sendWaiters > 0

@@ -108,7 +108,7 @@ func (r *Registry) Transport(scheme string) (transport.Transport, error) {
 	}
 	if pkg, known := knownPackages[scheme]; known {
 		switch scheme {
-		case "tcp", "ipc", "inproc":
+		case "tcp", "ipc", "inproc", "udp":
 			return nil, fmt.Errorf("%w %q: import _ %q (or plugins/all)", ErrUnknownTransport, scheme, pkg)
 		}
 		return nil, fmt.Errorf("%w %q: import _ %q", ErrUnknownTransport, scheme, pkg)

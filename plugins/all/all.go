@@ -1,5 +1,5 @@
-// Package all registers zmqkit's default set of transports: tcp, ipc and
-// inproc. Import it for its side effect:
+// Package all registers zmqkit's default set of transports: tcp, ipc,
+// inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always has. Import it for its side effect:
 //
 //	import _ "github.com/zmqkit/zmqkit/plugins/all"
 //
@@ -12,4 +12,5 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/inproc"
 	_ "github.com/zmqkit/zmqkit/plugins/ipc"
 	_ "github.com/zmqkit/zmqkit/plugins/tcp"
+	_ "github.com/zmqkit/zmqkit/plugins/udp"
 )

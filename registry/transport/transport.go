@@ -9,7 +9,10 @@
 //   - a StreamConn is a reliable byte stream; the core runs ZMTP over it
 //     (tcp, ipc, vmci);
 //   - a FrameConn carries whole ZMTP frames; the core runs the ZMTP
-//     handshake and commands over it but no stream framing (ws, pgm, udp);
+//     handshake and commands over it but no stream framing (ws, pgm);
+//   - a DatagramConn carries datagrams: no handshake, no ZMTP, one
+//     message per datagram in the socket type's own layout (udp for
+//     RADIO, DISH and DGRAM);
 //   - a PipeConn is an in-process rendezvous: it hands the core's own
 //     opaque pipe value from the dialing socket to the listening one with
 //     no encoding at all (inproc). It can not cross a process boundary.
@@ -34,10 +37,15 @@ type Kind int
 const (
 	// KindStream connections are byte streams carrying ZMTP (tcp, ipc, vmci).
 	KindStream Kind = iota
-	// KindFrame connections carry whole frames (ws, pgm, udp).
+	// KindFrame connections carry whole frames (ws, pgm).
 	KindFrame
 	// KindPipe connections hand an opaque in-process value over (inproc).
 	KindPipe
+	// KindDatagram connections carry datagrams (udp). Listen binds the
+	// local address and its Listener's Accept hands out one DatagramConn,
+	// the bound socket itself, then waits for Close; Dial returns a
+	// DatagramConn that sends to the dialled address.
+	KindDatagram
 )
 
 // Transport is implemented by every transport plugin.
@@ -132,6 +140,22 @@ type FrameConn interface {
 	WriteFrame(body []byte, flags byte) error
 	// Flush writes out frames WriteFrame buffered.
 	Flush() error
+}
+
+// DatagramConn carries whole datagrams, with no handshake and no framing.
+// The core encodes one message per datagram as the socket type requires
+// (RADIO/DISH: group length, group, body; DGRAM: the body, the peer's
+// address travelling beside it).
+type DatagramConn interface {
+	Conn
+	// ReadDatagram reads the next datagram into buf (truncating what does
+	// not fit) and returns its length and the sender's address as
+	// "ip:port".
+	ReadDatagram(buf []byte) (n int, from string, err error)
+	// WriteDatagram sends b as one datagram: to the dialled address when
+	// to is "", else to the address to ("ip:port"). A malformed to wraps
+	// ErrInvalidEndpoint.
+	WriteDatagram(b []byte, to string) error
 }
 
 // PipeListenerBound is implemented by the dialing side of a PipeConn:
