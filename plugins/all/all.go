@@ -1,5 +1,6 @@
 // Package all registers zmqkit's default set of transports: tcp, ipc,
-// inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always has. Import it for its side effect:
+// inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always has.
+// Import it for its side effect:
 //
 //	import _ "github.com/zmqkit/zmqkit/plugins/all"
 //
