@@ -131,6 +131,10 @@ type Options struct {
 	// OutBatchSize (ZMQ_OUT_BATCH_SIZE, default 65536 here; libzmq 8192):
 	// bytes gathered before a write system call.
 	OutBatchSize int
+	// MulticastHops (ZMQ_MULTICAST_HOPS, default 1): multicast TTL.
+	MulticastHops int
+	// MulticastNoLoop is ZMQ_MULTICAST_LOOP=0 (default: loop, false here).
+	MulticastNoLoop bool
 	// Affinity (ZMQ_AFFINITY, default 0) is accepted for compatibility; Go
 	// schedules connection goroutines itself, so it has no effect.
 	Affinity uint64
@@ -172,6 +176,7 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 		TCPKeepAliveIdle:     -1,
 		TCPKeepAliveInterval: -1,
 		Mechanism:            "NULL",
+		MulticastHops:        1,
 		InBatchSize:          64 << 10,
 		OutBatchSize:         64 << 10,
 	}
@@ -646,4 +651,22 @@ func WithBatchSizes(in, out int) Option {
 // compatibility and has no effect: there are no I/O threads to pin.
 func WithAffinity(mask uint64) Option {
 	return func(s *optionSetter) error { s.o.Affinity = mask; return nil }
+}
+
+// WithMulticastHops sets ZMQ_MULTICAST_HOPS (default 1): the time-to-live
+// of outgoing multicast datagrams (udp RADIO).
+func WithMulticastHops(hops int) Option {
+	return func(s *optionSetter) error {
+		if hops <= 0 || hops > 255 {
+			return invalid("MULTICAST_HOPS %d", hops)
+		}
+		s.o.MulticastHops = hops
+		return nil
+	}
+}
+
+// WithMulticastLoop sets ZMQ_MULTICAST_LOOP (default true): whether
+// multicast datagrams are delivered back to the sending host.
+func WithMulticastLoop(on bool) Option {
+	return func(s *optionSetter) error { s.o.MulticastNoLoop = !on; return nil }
 }

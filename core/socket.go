@@ -171,6 +171,8 @@ func (s *Socket) transportConfig(endpoint string, hook transport.Hook) *transpor
 		KeepAliveInterval: o.TCPKeepAliveInterval,
 		MaxRetransmit:     o.TCPMaxRT,
 		ConnectTimeout:    o.ConnectTimeout,
+		MulticastHops:     o.MulticastHops,
+		MulticastNoLoop:   o.MulticastNoLoop,
 	}
 }
 

@@ -85,24 +85,6 @@ func opError(op, ep string, err error) error {
 	return fmt.Errorf("udp: %s %s: %w", op, ep, err)
 }
 
-func extraInt(cfg *transport.Config, name string, def int) int {
-	if cfg != nil {
-		if v, ok := cfg.Extra[name].(int); ok {
-			return v
-		}
-	}
-	return def
-}
-
-func extraBool(cfg *transport.Config, name string, def bool) bool {
-	if cfg != nil {
-		if v, ok := cfg.Extra[name].(bool); ok {
-			return v
-		}
-	}
-	return def
-}
-
 // Listen binds a receiving udp socket (DISH, DGRAM): the local address,
 // or for multicast the port on all addresses with the group joined.
 func (udpTransport) Listen(ctx context.Context, sch, addr string, cfg *transport.Config) (transport.Listener, error) {
@@ -183,7 +165,14 @@ func (udpTransport) Dial(ctx context.Context, sch, addr string, cfg *transport.C
 	}
 	uc := pc.(*net.UDPConn)
 	if sp.multicast {
-		if err := setMulticastSend(uc, sp, extraInt(cfg, "multicast_hops", 1), extraBool(cfg, "multicast_loop", true)); err != nil {
+		hops, loop := 1, true
+		if cfg != nil {
+			if cfg.MulticastHops > 0 {
+				hops = cfg.MulticastHops
+			}
+			loop = !cfg.MulticastNoLoop
+		}
+		if err := setMulticastSend(uc, sp, hops, loop); err != nil {
 			uc.Close()
 			return nil, opError("connect", ep, err)
 		}

@@ -199,6 +199,12 @@ type Config struct {
 	KeepAliveInterval time.Duration // ZMQ_TCP_KEEPALIVE_INTVL, <=0 default
 	MaxRetransmit     time.Duration // ZMQ_TCP_MAXRT (TCP_USER_TIMEOUT)
 	ConnectTimeout    time.Duration // ZMQ_CONNECT_TIMEOUT, 0 none
+	// MulticastHops is ZMQ_MULTICAST_HOPS (the multicast TTL); <=0 means
+	// libzmq's default, 1.
+	MulticastHops int
+	// MulticastNoLoop is ZMQ_MULTICAST_LOOP=0: do not deliver multicast
+	// datagrams back to the sending host (libzmq's default is to loop).
+	MulticastNoLoop bool
 
 	// Extra carries transport-specific options by name (e.g. ws TLS).
 	Extra map[string]any
