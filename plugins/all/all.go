@@ -1,5 +1,6 @@
-// Package all registers zmqkit's default set of transports: tcp, ipc,
-// inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always has.
+// Package all registers zmqkit's default set of plugins: the transports
+// tcp, ipc, inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always
+// has, and the security mechanisms PLAIN and CURVE (NULL is in the core).
 // Import it for its side effect:
 //
 //	import _ "github.com/zmqkit/zmqkit/plugins/all"
@@ -9,9 +10,11 @@
 package all
 
 import (
-	// Register the default transports in registry.Default.
+	// Register the default transports and mechanisms in registry.Default.
+	_ "github.com/zmqkit/zmqkit/plugins/curve"
 	_ "github.com/zmqkit/zmqkit/plugins/inproc"
 	_ "github.com/zmqkit/zmqkit/plugins/ipc"
+	_ "github.com/zmqkit/zmqkit/plugins/plain"
 	_ "github.com/zmqkit/zmqkit/plugins/tcp"
 	_ "github.com/zmqkit/zmqkit/plugins/udp"
 )
