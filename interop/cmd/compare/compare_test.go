@@ -24,7 +24,7 @@ func TestQuick(t *testing.T) {
 		libs += ",libzmq"
 	}
 	var out, errb bytes.Buffer
-	code := compareMain([]string{"-quick", "-libs", libs, "-n", "2000", "-rt", "200", "-timeout", "20s"}, &out, &errb)
+	code := compareMain([]string{"-quick", "-libs", libs, "-n", "2000", "-rt", "200", "-timeout", "20s", "-curve"}, &out, &errb)
 	t.Logf("table:\n%s", out.String())
 	if code != 0 {
 		t.Fatalf("compare exited %d: %s", code, errb.String())
@@ -32,7 +32,7 @@ func TestQuick(t *testing.T) {
 	table := out.String()
 	for _, want := range []string{
 		"PUSH/PULL tcp 64 B", "PUSH/PULL ipc 1 KiB", "PUSH/PULL inproc 64 KiB", "REQ/REP tcp 64 B",
-		"raw TCP", "| zmqkit |",
+		"raw TCP", "| zmqkit |", "PUSH/PULL tcp 64 KiB CURVE",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table has no %q", want)

@@ -21,10 +21,29 @@ static long long cmp_now_ns(void) {
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void *cmp_open(void *ctx, int type, const char *ep, int bind, int *err) {
+// cmp_curve makes s a CURVE server (bind side) or client with the keys
+// of the compare command (the ones libzmq's perf tools use).
+static int cmp_curve(void *s, int server, const char *srvpub, const char *srvsec, const char *clipub, const char *clisec) {
+	if (server) {
+		int one = 1;
+		if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0) return -1;
+		return zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, srvsec, 40);
+	}
+	if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, srvpub, 40) != 0) return -1;
+	if (zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, clipub, 40) != 0) return -1;
+	return zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, clisec, 40);
+}
+
+static void *cmp_open(void *ctx, int type, const char *ep, int bind, int curve,
+		const char *srvpub, const char *srvsec, const char *clipub, const char *clisec, int *err) {
 	void *s = zmq_socket(ctx, type);
 	if (!s) {
 		*err = zmq_errno();
+		return NULL;
+	}
+	if (curve && cmp_curve(s, bind, srvpub, srvsec, clipub, clisec) != 0) {
+		*err = zmq_errno();
+		zmq_close(s);
 		return NULL;
 	}
 	int rc = bind ? zmq_bind(s, ep) : zmq_connect(s, ep);
@@ -131,7 +150,17 @@ func czOpen(typ C.int, ep string, bind bool) (unsafe.Pointer, error) {
 		b = 1
 	}
 	var e C.int
-	s := C.cmp_open(czctx(), typ, cep, b, &e)
+	cv := C.int(0)
+	if useCurve {
+		cv = 1
+	}
+	keys := []*C.char{C.CString(curveServerPublic), C.CString(curveServerSecret), C.CString(curveClientPublic), C.CString(curveClientSecret)}
+	defer func() {
+		for _, k := range keys {
+			C.free(unsafe.Pointer(k))
+		}
+	}()
+	s := C.cmp_open(czctx(), typ, cep, b, cv, keys[0], keys[1], keys[2], keys[3], &e)
 	if s == nil {
 		return nil, fmt.Errorf("zmq_socket/bind/connect %s: %s", ep, C.GoString(C.zmq_strerror(e)))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
+	"github.com/zmqkit/zmqkit/plugins/curve"
 )
 
 func init() { drivers["zmqkit"] = zmqkitDriver{} }
@@ -44,7 +45,7 @@ func zmqkitCheck(m *core.Msg, size int) error {
 
 func (zmqkitDriver) thrRecv(ep string, size, count int, ready func()) (time.Duration, error) {
 	zctx := kctx()
-	s, err := zctx.NewSocket(core.PULL)
+	s, err := zctx.NewSocket(core.PULL, zmqkitCurve(true)...)
 	if err != nil {
 		return 0, err
 	}
@@ -74,7 +75,7 @@ func (zmqkitDriver) thrRecv(ep string, size, count int, ready func()) (time.Dura
 }
 
 func (zmqkitDriver) thrSend(ep string, size, count int, hold func()) error {
-	s, err := kctx().NewSocket(core.PUSH)
+	s, err := kctx().NewSocket(core.PUSH, zmqkitCurve(false)...)
 	if err != nil {
 		return err
 	}
@@ -149,4 +150,16 @@ func (zmqkitDriver) latClient(ep string, size, count int) (time.Duration, error)
 		}
 	}
 	return time.Since(start), nil
+}
+
+// zmqkitCurve returns the options that make a socket a CURVE server or
+// client with the compare command's keys, when -curve is on.
+func zmqkitCurve(server bool) []core.Option {
+	if !useCurve {
+		return nil
+	}
+	if server {
+		return []core.Option{core.WithMechanism(curve.Server([]byte(curveServerSecret)))}
+	}
+	return []core.Option{core.WithMechanism(curve.Client([]byte(curveServerPublic), []byte(curveClientPublic), []byte(curveClientSecret)))}
 }

@@ -54,9 +54,13 @@ type workload struct {
 	transport string // tcp, ipc, inproc
 	size      int
 	count     int // messages (thr) or round trips (lat)
+	curve     bool
 }
 
 func (w workload) String() string {
+	if w.curve {
+		return fmt.Sprintf("PUSH/PULL %s %s CURVE", w.transport, sizeName(w.size))
+	}
 	if w.kind == "lat" {
 		return fmt.Sprintf("REQ/REP %s %s", w.transport, sizeName(w.size))
 	}
@@ -117,6 +121,7 @@ type config struct {
 	timeout    time.Duration
 	raw        bool
 	lat        bool
+	curve      bool
 	verbose    bool
 }
 
@@ -134,6 +139,7 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 	raw := fs.Bool("raw", true, "add a raw loopback TCP row (net.Conn, 64 KiB writes) to tcp 64 KiB")
 	lat := fs.Bool("lat", true, "run the REQ/REP tcp latency workload")
 	verbose := fs.Bool("v", false, "log each run to stderr")
+	withCurve := fs.Bool("curve", false, "add CURVE PUSH/PULL tcp rows (zmqkit and libzmq) at each size")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -147,6 +153,7 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 		timeout:    *timeout,
 		raw:        *raw,
 		lat:        *lat,
+		curve:      *withCurve,
 		verbose:    *verbose,
 	}
 	for _, l := range cfg.libs {
@@ -225,6 +232,11 @@ func workloads(cfg config) []workload {
 	if cfg.lat {
 		ws = append(ws, workload{kind: "lat", transport: "tcp", size: 64, count: cfg.rt})
 	}
+	if cfg.curve {
+		for _, s := range cfg.sizes {
+			ws = append(ws, workload{kind: "thr", transport: "tcp", size: s, count: cfg.counts[s] / 4, curve: true})
+		}
+	}
 	return ws
 }
 
@@ -235,7 +247,15 @@ func run(cfg config, logw io.Writer) ([]result, bool) {
 	failed := false
 	for _, w := range workloads(cfg) {
 		libs := append([]string(nil), cfg.libs...)
-		if cfg.raw && w.kind == "thr" && w.transport == "tcp" && w.size == 64<<10 {
+		if w.curve { // only these two drivers do CURVE
+			libs = libs[:0]
+			for _, l := range cfg.libs {
+				if l == "zmqkit" || l == "libzmq" {
+					libs = append(libs, l)
+				}
+			}
+		}
+		if cfg.raw && !w.curve && w.kind == "thr" && w.transport == "tcp" && w.size == 64<<10 {
 			libs = append(libs, "raw")
 		}
 		for _, lib := range libs {
@@ -278,6 +298,9 @@ func runOne(cfg config, lib string, w workload) result {
 	defer cleanup()
 
 	common := []string{"-lib", lib, "-ep", ep, "-size", strconv.Itoa(w.size), "-count", strconv.Itoa(w.count)}
+	if w.curve {
+		common = append(common, "-curve")
+	}
 	if w.transport == "inproc" {
 		p, err := startPeer(ctx, append([]string{"-role", w.kind + "-inproc"}, common...))
 		if err != nil {

@@ -33,6 +33,17 @@ type driver interface {
 
 var drivers = map[string]driver{}
 
+// useCurve makes the peer's sockets use CURVE with the keys below, which
+// are the ones libzmq's perf tools use.
+var useCurve bool
+
+const (
+	curveServerPublic = "DX4nh=yUn{-9ugra0X3Src4SU-4xTgqxcYY.+<SH"
+	curveServerSecret = "{X}#>t#jRGaQ}gMhv=30r(Mw+87YGs+5%kh=i@f8"
+	curveClientPublic = "<n^oA}I:66W+*ds3tAmi1+KJzv-}k&fC2aA5Bj0K"
+	curveClientSecret = "9R9bV}[6z6DC-%$!jTVTKvWc=LEL{4i4gzUe$@Zx"
+)
+
 // peerMain runs one end of a workload in this process and reports on
 // stdout: "READY" once bound, then "RESULT <ns>" or "ERROR <text>".
 func peerMain(args []string) int {
@@ -42,6 +53,7 @@ func peerMain(args []string) int {
 	ep := fs.String("ep", "", "endpoint")
 	size := fs.Int("size", 0, "message size")
 	count := fs.Int("count", 0, "messages or round trips")
+	fs.BoolVar(&useCurve, "curve", false, "CURVE security (bind side server, connect side client)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
