@@ -1,6 +1,9 @@
 package core
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // queue is one direction of a pipe: a FIFO of whole messages with libzmq's
 // high-water-mark semantics, between one producer and one consumer (a
@@ -21,6 +24,13 @@ type queue struct {
 	hwm  int // 0 = unlimited
 
 	free []Msg // spare storage, most recently returned last
+
+	// count mirrors n for readers that do not take mu: an empty queue is
+	// recognised without touching the lock the producer needs. It has a
+	// cache line of its own so that polling it does not slow the lock.
+	_     [64]byte
+	count atomic.Int64
+	_     [56]byte
 
 	conflate bool
 	closed   bool // no more pushes will come (producer gone)
@@ -126,6 +136,7 @@ func (q *queue) commitLocked() (wake func()) {
 		return nil
 	}
 	q.n++
+	q.count.Store(int64(q.n))
 	if q.n == 1 {
 		return q.onReadable
 	}
@@ -234,6 +245,9 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 // pop moves the oldest message into m; m's previous storage is recycled.
 // ok is false when the queue is empty.
 func (q *queue) pop(m *Msg) bool {
+	if q.count.Load() == 0 {
+		return false
+	}
 	q.mu.Lock()
 	if q.n == 0 {
 		q.mu.Unlock()
@@ -258,6 +272,7 @@ func (q *queue) popLocked(m *Msg) (wake func()) {
 	}
 	wasFull := q.hwm > 0 && q.n >= q.hwm
 	q.n--
+	q.count.Store(int64(q.n))
 	q.popped++
 	if wasFull && q.n < q.hwm {
 		return q.onWritable
@@ -267,6 +282,9 @@ func (q *queue) popLocked(m *Msg) (wake func()) {
 
 // popBatch moves up to len(dst) messages into dst and returns how many.
 func (q *queue) popBatch(dst []Msg) int {
+	if q.count.Load() == 0 {
+		return 0
+	}
 	q.mu.Lock()
 	k := 0
 	var wake func()
@@ -294,12 +312,7 @@ func (q *queue) peekKind() (msgKind, bool) {
 }
 
 // size returns the number of queued messages.
-func (q *queue) size() int {
-	q.mu.Lock()
-	n := q.n
-	q.mu.Unlock()
-	return n
-}
+func (q *queue) size() int { return int(q.count.Load()) }
 
 // empty reports whether nothing is queued.
 func (q *queue) empty() bool { return q.size() == 0 }
@@ -328,6 +341,7 @@ func (q *queue) drain() {
 		q.head = (q.head + 1) % len(q.ring)
 		q.n--
 	}
+	q.count.Store(0)
 	f := q.onWritable
 	q.mu.Unlock()
 	if wasFull && f != nil {
