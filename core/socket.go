@@ -602,73 +602,105 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 		// the draft thread-safe types carry single-frame messages only
 		return opErr("send", "", invalid("%v sockets send single-frame messages", s.typ))
 	}
+	return s.await(ctx, false, block, func() error {
+		if m.owned {
+			// swap m into socket-owned storage: m must not escape through
+			// the pattern interface (Send's Msg would then be heap-allocated)
+			s.sendBuf.swap(m)
+			err := s.pat.send(&s.sendBuf)
+			s.sendBuf.swap(m)
+			return err
+		}
+		// Copy the frame headers into socket-owned storage, for the same
+		// reason.
+		s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
+		s.sendBuf.Frames = s.sendBuf.fr
+		s.sendBuf.routingID, s.sendBuf.group = m.routingID, m.group
+		err := s.pat.send(&s.sendBuf)
+		clear(s.sendBuf.fr)
+		s.sendBuf.routingID, s.sendBuf.group = 0, ""
+		return err
+	})
+}
+
+// await runs try with s.mu held until it succeeds or fails for good. While
+// it reports ErrWouldBlock and block is set, await waits for the socket to
+// become readable (in) or writable, for ctx (the error then wraps
+// ErrWouldBlock and ctx.Err()), for RCVTIMEO/SNDTIMEO when ctx has no
+// deadline (ErrWouldBlock), or for shutdown or close. A receive first
+// yields the processor a few times: messages often follow each other
+// closely, and parking costs a futex wake-up on both sides.
+func (s *Socket) await(ctx context.Context, in, block bool, try func() error) error {
+	op, wake, waiters := "send", s.outWake, &s.sendWaiters
+	if in {
+		op, wake, waiters = "recv", s.inWake, &s.recvWaiters
+	}
 	var timer *time.Timer
 	var timeout <-chan time.Time
 	waiting := false
+	spins := 0
 	for {
 		s.mu.Lock()
 		if waiting {
-			s.sendWaiters--
+			*waiters--
 			waiting = false
 		}
 		if err := s.checkUsable(); err != nil {
 			s.mu.Unlock()
 			stopTimer(timer)
-			return opErr("send", "", err)
+			return opErr(op, "", err)
 		}
-		// Copy the frame headers into socket-owned storage so the caller's
-		// Msg does not escape to the heap through the pattern interface.
-		var err error
-		if m.owned {
-			// swap m into socket-owned storage: m must not escape through
-			// the pattern interface (Send's Msg would then be heap-allocated)
-			s.sendBuf.swap(m)
-			err = s.pat.send(&s.sendBuf)
-			s.sendBuf.swap(m)
-		} else {
-			s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
-			s.sendBuf.Frames = s.sendBuf.fr
-			s.sendBuf.routingID, s.sendBuf.group = m.routingID, m.group
-			err = s.pat.send(&s.sendBuf)
-			clear(s.sendBuf.fr)
-			s.sendBuf.routingID, s.sendBuf.group = 0, ""
-		}
+		err := try()
 		if err == nil {
-			again := s.sendWaiters > 0
+			again := *waiters > 0
 			s.mu.Unlock()
 			stopTimer(timer)
-			if again {
-				s.signalOut()
+			if again { // let the next waiter try too
+				if in {
+					s.signalIn()
+				} else {
+					s.signalOut()
+				}
 			}
 			return nil
 		}
 		if err != ErrWouldBlock || !block {
 			s.mu.Unlock()
 			stopTimer(timer)
-			return opErr("send", "", err)
+			return opErr(op, "", err)
 		}
 		if timer == nil && timeout == nil {
-			if _, has := ctx.Deadline(); !has && s.opts.SendTimeout >= 0 {
-				if s.opts.SendTimeout == 0 {
+			limit := s.opts.SendTimeout
+			if in {
+				limit = s.opts.RecvTimeout
+			}
+			if _, has := ctx.Deadline(); !has && limit >= 0 {
+				if limit == 0 {
 					s.mu.Unlock()
-					return opErr("send", "", ErrWouldBlock)
+					return opErr(op, "", ErrWouldBlock)
 				}
-				timer = time.NewTimer(s.opts.SendTimeout)
+				timer = time.NewTimer(limit)
 				timeout = timer.C
 			}
 		}
-		s.sendWaiters++
+		if in && spins < recvSpins {
+			spins++
+			s.mu.Unlock()
+			runtime.Gosched()
+			continue
+		}
+		*waiters++
 		waiting = true
 		s.mu.Unlock()
 		select {
-		case <-s.outWake:
+		case <-wake:
 		case <-ctx.Done():
-			s.unwait(&s.sendWaiters)
+			s.unwait(waiters)
 			stopTimer(timer)
-			return opErr("send", "", fmt.Errorf("%w: %w", ErrWouldBlock, ctx.Err()))
+			return opErr(op, "", fmt.Errorf("%w: %w", ErrWouldBlock, ctx.Err()))
 		case <-timeout:
-			s.unwait(&s.sendWaiters)
-			return opErr("send", "", ErrWouldBlock)
+			s.unwait(waiters)
+			return opErr(op, "", ErrWouldBlock)
 		case <-s.ctx.termCh:
 		case <-s.done:
 		}
@@ -750,73 +782,13 @@ func (s *Socket) RecvMore() bool {
 }
 
 func (s *Socket) recv(ctx context.Context, m *Msg, block bool) error {
-	spins := 0
-	var timer *time.Timer
-	var timeout <-chan time.Time
-	waiting := false
-	for {
-		s.mu.Lock()
-		if waiting {
-			s.recvWaiters--
-			waiting = false
-		}
-		if err := s.checkUsable(); err != nil {
-			s.mu.Unlock()
-			stopTimer(timer)
-			return opErr("recv", "", err)
-		}
+	return s.await(ctx, true, block, func() error {
 		err := s.pat.recv(m)
 		for err == nil && len(m.Frames) > 1 && s.typ.ThreadSafe() {
 			err = s.pat.recv(m) // multipart messages are discarded whole (libzmq)
 		}
-		if err == nil {
-			again := s.recvWaiters > 0
-			s.mu.Unlock()
-			stopTimer(timer)
-			if again {
-				s.signalIn()
-			}
-			return nil
-		}
-		if err != ErrWouldBlock || !block {
-			s.mu.Unlock()
-			stopTimer(timer)
-			return opErr("recv", "", err)
-		}
-		if timer == nil && timeout == nil {
-			if _, has := ctx.Deadline(); !has && s.opts.RecvTimeout >= 0 {
-				if s.opts.RecvTimeout == 0 {
-					s.mu.Unlock()
-					return opErr("recv", "", ErrWouldBlock)
-				}
-				timer = time.NewTimer(s.opts.RecvTimeout)
-				timeout = timer.C
-			}
-		}
-		if spins < recvSpins {
-			// Messages often follow each other closely: yield a few times
-			// before parking, which costs a futex wake-up on both sides.
-			spins++
-			s.mu.Unlock()
-			runtime.Gosched()
-			continue
-		}
-		s.recvWaiters++
-		waiting = true
-		s.mu.Unlock()
-		select {
-		case <-s.inWake:
-		case <-ctx.Done():
-			s.unwait(&s.recvWaiters)
-			stopTimer(timer)
-			return opErr("recv", "", fmt.Errorf("%w: %w", ErrWouldBlock, ctx.Err()))
-		case <-timeout:
-			s.unwait(&s.recvWaiters)
-			return opErr("recv", "", ErrWouldBlock)
-		case <-s.ctx.termCh:
-		case <-s.done:
-		}
-	}
+		return err
+	})
 }
 
 // recvSpins is how many times a blocking receive yields the processor
