@@ -545,13 +545,15 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 // left as it was. Patterns that add envelope frames (REQ, REP) or send to
 // several peers (PUB, XPUB) copy as Send does.
 func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
-	m.owned = true
-	err := s.send(ctx, m, true)
-	if err != nil {
-		m.owned = false
+	if err := s.checkSend(m); err != nil {
 		return err
 	}
+	m.owned = true
+	err := s.await(ctx, false, true, func() error { return s.pat.send(m) })
 	m.owned = false
+	if err != nil {
+		return err
+	}
 	m.reset()
 	return nil
 }
@@ -594,7 +596,8 @@ func (s *Socket) SendFrame(ctx context.Context, frame []byte, more bool) error {
 	return s.send(ctx, &m, true)
 }
 
-func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
+// checkSend applies the rules every message must pass before routing.
+func (s *Socket) checkSend(m *Msg) error {
 	if len(m.Frames) == 0 {
 		return opErr("send", "", invalid("empty message"))
 	}
@@ -602,17 +605,17 @@ func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
 		// the draft thread-safe types carry single-frame messages only
 		return opErr("send", "", invalid("%v sockets send single-frame messages", s.typ))
 	}
+	return nil
+}
+
+// send routes a copy of m (Send, TrySend, SendFrame). m itself never
+// reaches the pattern interface, so a caller's Msg value does not escape
+// to the heap: its frame headers are copied into socket-owned storage.
+func (s *Socket) send(ctx context.Context, m *Msg, block bool) error {
+	if err := s.checkSend(m); err != nil {
+		return err
+	}
 	return s.await(ctx, false, block, func() error {
-		if m.owned {
-			// swap m into socket-owned storage: m must not escape through
-			// the pattern interface (Send's Msg would then be heap-allocated)
-			s.sendBuf.swap(m)
-			err := s.pat.send(&s.sendBuf)
-			s.sendBuf.swap(m)
-			return err
-		}
-		// Copy the frame headers into socket-owned storage, for the same
-		// reason.
 		s.sendBuf.fr = append(s.sendBuf.fr[:0], m.Frames...)
 		s.sendBuf.Frames = s.sendBuf.fr
 		s.sendBuf.routingID, s.sendBuf.group = m.routingID, m.group
