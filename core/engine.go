@@ -467,19 +467,20 @@ func (e *engine) readLoop() error {
 			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
 				return err
 			}
-			body, fl, err := e.mech.Decode(e.scratch[:0], cmd, flags)
+			// decrypt straight into the message being assembled
+			s := len(staging.buf)
+			out, fl, err := e.mech.Decode(staging.buf, cmd, flags)
 			if err != nil {
 				return protoErr(err)
 			}
-			e.scratch = body[:0]
 			if fl&zmtp.FlagCommand != 0 {
-				if err := e.command(body); err != nil {
+				staging.buf = out[:s]
+				if err := e.command(out[s:]); err != nil {
 					return err
 				}
 				continue
 			}
-			s := len(staging.buf)
-			staging.buf = append(staging.buf, body...)
+			staging.buf = out
 			offs = append(offs, s, len(staging.buf))
 			flags = fl
 		} else if flags&zmtp.FlagCommand != 0 {
@@ -755,7 +756,10 @@ func (e *engine) encode(body []byte, flags byte) error {
 		body, flags = e.scratch3, fl
 	}
 	const maxHeader = 10
-	large := e.bw != nil && !e.xform && (len(body) >= largeFrame || len(body)+maxHeader > cap(e.wbuf)-maxHeader)
+	// A large frame is referenced, not copied; a transformed one lives in
+	// scratch3, which the next Encode reuses, so it is written at once.
+	sealed := e.xform && e.bw != nil && len(body) >= largeFrame
+	large := sealed || e.bw != nil && !e.xform && (len(body) >= largeFrame || len(body)+maxHeader > cap(e.wbuf)-maxHeader)
 	need := maxHeader
 	if !large {
 		need += len(body)
@@ -774,7 +778,7 @@ func (e *engine) encode(body []byte, flags byte) error {
 		e.iov = append(e.iov, e.wbuf[e.seg:len(e.wbuf)], body)
 		e.seg = len(e.wbuf)
 		e.iovBytes += len(body)
-		if len(e.iov) >= maxIOV || e.iovBytes >= maxIOVBytes {
+		if sealed || len(e.iov) >= maxIOV || e.iovBytes >= maxIOVBytes {
 			return e.flush()
 		}
 		return nil
