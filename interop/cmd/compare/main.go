@@ -539,7 +539,7 @@ func printTable(w io.Writer, cfg config, rs []result) {
 		}
 		if r.w.kind == "thr" {
 			fmt.Fprintf(w, "| %s | %s | %s | %.1f | – | %s |\n", r.w, libNames[r.lib], commas(msgs), mbs, ratio)
-			if r.w.transport == "tcp" && r.w.size == 64<<10 {
+			if r.w.transport == "tcp" && r.w.size == 64<<10 && !r.w.curve {
 				switch r.lib {
 				case "zmqkit":
 					kit64k = mbs
