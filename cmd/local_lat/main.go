@@ -14,65 +14,46 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
+	"github.com/zmqkit/zmqkit/cmd/internal/perftool"
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 )
 
-func fail(what string, err error) {
-	fmt.Printf("error in %s: %v\n", what, err)
-	os.Exit(255)
-}
-
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Printf("usage: local_lat <bind-to> <message-size> <roundtrip-count>\n")
-		os.Exit(1)
-	}
-	bindTo := os.Args[1]
-	messageSize := atoi(os.Args[2])
-	roundtripCount := atoi(os.Args[3])
+	bindTo, messageSize, roundtripCount, _ := perftool.Args("local_lat <bind-to> <message-size> <roundtrip-count>", false)
 
 	ctx := core.NewContext()
 	s, err := ctx.NewSocket(core.REP)
 	if err != nil {
-		fail("zmq_socket", err)
+		perftool.Fail("zmq_socket", err)
 	}
 	if err := s.Bind(bindTo); err != nil {
-		fail("zmq_bind", err)
+		perftool.Fail("zmq_bind", err)
 	}
 
 	c := context.Background()
 	var msg core.Msg
 	for i := 0; i < roundtripCount; i++ {
 		if err := s.RecvMsg(c, &msg); err != nil {
-			fail("zmq_recvmsg", err)
+			perftool.Fail("zmq_recvmsg", err)
 		}
 		if len(msg.Frames) != 1 || len(msg.Frames[0]) != messageSize {
 			fmt.Printf("message of incorrect size received\n")
 			os.Exit(255)
 		}
 		if err := s.Send(c, msg); err != nil {
-			fail("zmq_sendmsg", err)
+			perftool.Fail("zmq_sendmsg", err)
 		}
 	}
 
 	time.Sleep(time.Second) // as libzmq's zmq_sleep (1)
 
 	if err := s.Close(); err != nil {
-		fail("zmq_close", err)
+		perftool.Fail("zmq_close", err)
 	}
 	if err := ctx.Term(); err != nil {
-		fail("zmq_ctx_term", err)
+		perftool.Fail("zmq_ctx_term", err)
 	}
 }

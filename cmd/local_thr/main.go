@@ -15,60 +15,30 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
+	"github.com/zmqkit/zmqkit/cmd/internal/perftool"
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 )
 
-// The server secret key libzmq's perf tools use (Z85); it matches the
-// server public key in remote_thr.
-const serverSecretKey = "{X}#>t#jRGaQ}gMhv=30r(Mw+87YGs+5%kh=i@f8"
-
-func fail(what string, err error) {
-	fmt.Printf("error in %s: %v\n", what, err)
-	os.Exit(255) // libzmq's tools return -1
-}
-
-// atoi parses like C's atoi: leading digits, 0 on garbage.
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
 func main() {
-	if len(os.Args) != 4 && len(os.Args) != 5 {
-		fmt.Printf("usage: local_thr <bind-to> <message-size> <message-count> [<enable_curve>]\n")
-		os.Exit(1)
-	}
-	bindTo := os.Args[1]
-	messageSize := atoi(os.Args[2])
-	messageCount := atoi(os.Args[3])
-	curve := len(os.Args) >= 5 && atoi(os.Args[4]) != 0
+	bindTo, messageSize, messageCount, curve := perftool.Args(
+		"local_thr <bind-to> <message-size> <message-count> [<enable_curve>]", true)
 
 	ctx := core.NewContext()
-	opts := []core.Option{}
-	if curve {
-		opts = append(opts, core.WithMechanism("CURVE", true, map[string][]byte{
-			"CURVE_SECRETKEY": []byte(serverSecretKey),
-		}))
-	}
-	s, err := ctx.NewSocket(core.PULL, opts...)
+	s, err := ctx.NewSocket(core.PULL, perftool.CurveServer(curve)...)
 	if err != nil {
-		fail("zmq_socket", err)
+		perftool.Fail("zmq_socket", err)
 	}
 	if err := s.Bind(bindTo); err != nil {
-		fail("zmq_bind", err)
+		perftool.Fail("zmq_bind", err)
 	}
 
 	c := context.Background()
 	var msg core.Msg
 	if err := s.RecvMsg(c, &msg); err != nil {
-		fail("zmq_recvmsg", err)
+		perftool.Fail("zmq_recvmsg", err)
 	}
 	if len(msg.Frames) != 1 || len(msg.Frames[0]) != messageSize {
 		fmt.Printf("message of incorrect size received\n")
@@ -78,7 +48,7 @@ func main() {
 	start := time.Now()
 	for i := 0; i < messageCount-1; i++ {
 		if err := s.RecvMsg(c, &msg); err != nil {
-			fail("zmq_recvmsg", err)
+			perftool.Fail("zmq_recvmsg", err)
 		}
 		if len(msg.Frames) != 1 || len(msg.Frames[0]) != messageSize {
 			fmt.Printf("message of incorrect size received\n")
@@ -99,9 +69,9 @@ func main() {
 	fmt.Printf("mean throughput: %.3f [Mb/s]\n", megabits)
 
 	if err := s.Close(); err != nil {
-		fail("zmq_close", err)
+		perftool.Fail("zmq_close", err)
 	}
 	if err := ctx.Term(); err != nil {
-		fail("zmq_ctx_term", err)
+		perftool.Fail("zmq_ctx_term", err)
 	}
 }

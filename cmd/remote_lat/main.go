@@ -14,42 +14,23 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
+	"github.com/zmqkit/zmqkit/cmd/internal/perftool"
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 )
 
-func fail(what string, err error) {
-	fmt.Printf("error in %s: %v\n", what, err)
-	os.Exit(255)
-}
-
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Printf("usage: remote_lat <connect-to> <message-size> <roundtrip-count>\n")
-		os.Exit(1)
-	}
-	connectTo := os.Args[1]
-	messageSize := atoi(os.Args[2])
-	roundtripCount := atoi(os.Args[3])
+	connectTo, messageSize, roundtripCount, _ := perftool.Args("remote_lat <connect-to> <message-size> <roundtrip-count>", false)
 
 	ctx := core.NewContext()
 	s, err := ctx.NewSocket(core.REQ)
 	if err != nil {
-		fail("zmq_socket", err)
+		perftool.Fail("zmq_socket", err)
 	}
 	if err := s.Connect(connectTo); err != nil {
-		fail("zmq_connect", err)
+		perftool.Fail("zmq_connect", err)
 	}
 
 	c := context.Background()
@@ -58,10 +39,10 @@ func main() {
 	start := time.Now()
 	for i := 0; i < roundtripCount; i++ {
 		if err := s.Send(c, req); err != nil {
-			fail("zmq_sendmsg", err)
+			perftool.Fail("zmq_sendmsg", err)
 		}
 		if err := s.RecvMsg(c, &rep); err != nil {
-			fail("zmq_recvmsg", err)
+			perftool.Fail("zmq_recvmsg", err)
 		}
 		if len(rep.Frames) != 1 || len(rep.Frames[0]) != messageSize {
 			fmt.Printf("message of incorrect size received\n")
@@ -77,9 +58,9 @@ func main() {
 	fmt.Printf("average latency: %.3f [us]\n", latency)
 
 	if err := s.Close(); err != nil {
-		fail("zmq_close", err)
+		perftool.Fail("zmq_close", err)
 	}
 	if err := ctx.Term(); err != nil {
-		fail("zmq_ctx_term", err)
+		perftool.Fail("zmq_ctx_term", err)
 	}
 }
