@@ -252,6 +252,9 @@ func (c *connecter) attachPersistentLocked() {
 	out, in := s.newQueues()
 	p := newPipe(s, out, in, c.endpoint)
 	p.cn = c
+	if len(c.rid) > 0 {
+		p.id = append([]byte(nil), c.rid...) // CONNECT_ROUTING_ID
+	}
 	c.pipe = p
 	s.pipes = append(s.pipes, p)
 	p.attached = true
@@ -259,8 +262,9 @@ func (c *connecter) attachPersistentLocked() {
 }
 
 // usesPersistentPipe reports whether the pipe is made at connect time and
-// kept across reconnects (libzmq without IMMEDIATE); ROUTER and STREAM
-// need the peer's identity first. SERVER and PEER number the pipe at
+// kept across reconnects (libzmq without IMMEDIATE); ROUTER needs the
+// peer's identity first. A STREAM keeps one routing id across reconnects,
+// as libzmq's. SERVER and PEER number the pipe at
 // once, so ConnectPeer's routing id addresses it before the connection is
 // up and across reconnects, as libzmq's does. A datagram (udp) RADIO
 // always has one: IMMEDIATE does not apply without a handshake.
@@ -271,11 +275,7 @@ func (c *connecter) usesPersistentPipe() bool {
 	if c.sock.opts.Immediate {
 		return false
 	}
-	switch c.sock.typ {
-	case ROUTER, STREAM:
-		return false
-	}
-	return true
+	return c.sock.typ != ROUTER
 }
 
 func (c *connecter) run() {

@@ -417,7 +417,8 @@ func TestStreamClient(t *testing.T) {
 			}
 
 			// The listener drops the connection: the client is told, and
-			// reconnects as other socket types do (with a new routing id).
+			// reconnects as other socket types do, keeping its routing id
+			// (libzmq keeps the connect-side pipe across reconnects).
 			conn.Close()
 			if gone := stRecvNotify(t, cli); !bytes.Equal(gone, id) {
 				t.Fatalf("disconnect notification for %x, want %x", gone, id)
@@ -428,6 +429,9 @@ func TestStreamClient(t *testing.T) {
 			}
 			defer conn2.Close()
 			id2 := stRecvNotify(t, cli)
+			if !bytes.Equal(id2, id) {
+				t.Fatalf("routing id after reconnect %x, want %x", id2, id)
+			}
 			if err := cli.Send(stCtx(t), core.NewMsg(id2, []byte("again"))); err != nil {
 				t.Fatal(err)
 			}
