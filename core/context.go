@@ -26,6 +26,7 @@ type Context struct {
 	sockets  map[*Socket]struct{}
 	shutdown bool
 	termCh   chan struct{} // closed by Shutdown
+	shut     atomic.Bool   // set by Shutdown: checked on every call
 	nextSock atomic.Uint64
 }
 
@@ -117,6 +118,7 @@ func (c *Context) Shutdown() {
 	c.mu.Lock()
 	if !c.shutdown {
 		c.shutdown = true
+		c.shut.Store(true)
 		close(c.termCh)
 	}
 	c.mu.Unlock()
@@ -152,14 +154,7 @@ func (c *Context) TermContext(ctx context.Context) error {
 // Close is Term; it makes Context an io.Closer.
 func (c *Context) Close() error { return c.Term() }
 
-func (c *Context) terminated() bool {
-	select {
-	case <-c.termCh:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Context) terminated() bool { return c.shut.Load() }
 
 func (c *Context) remove(s *Socket) {
 	c.mu.Lock()
