@@ -512,15 +512,21 @@ func TestPollerNoAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := []core.PollItem{{Socket: pull, Events: core.PollIn}}
-	allocs := testing.AllocsPerRun(100, func() {
-		buf, err = p.WaitInto(ctx, buf)
-		if err != nil || len(buf) != 1 {
-			t.Fatal(buf, err)
-		}
-		if n, err := core.Poll(ctx, items); n != 1 || err != nil {
-			t.Fatal(n, err)
-		}
-	})
+	// AllocsPerRun counts every allocation in the process, so goroutines
+	// left by earlier tests can add one now and then: a real allocation in
+	// Wait or Poll shows up in every measurement, so take the smallest.
+	allocs := 1e9
+	for try := 0; try < 3 && allocs > 0; try++ {
+		allocs = min(allocs, testing.AllocsPerRun(100, func() {
+			buf, err = p.WaitInto(ctx, buf)
+			if err != nil || len(buf) != 1 {
+				t.Fatal(buf, err)
+			}
+			if n, err := core.Poll(ctx, items); n != 1 || err != nil {
+				t.Fatal(n, err)
+			}
+		}))
+	}
 	if allocs > 0 {
 		t.Fatalf("%v allocations per ready Wait+Poll, want 0", allocs)
 	}
