@@ -55,6 +55,7 @@ type Error struct {
 	Err      error
 }
 
+// Error formats the operation, the endpoint and the cause.
 func (e *Error) Error() string {
 	if e.Endpoint != "" {
 		return "zmq: " + e.Op + " " + e.Endpoint + ": " + trimPrefix(e.Err.Error())

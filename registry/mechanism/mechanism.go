@@ -123,6 +123,7 @@ type ProtocolError struct {
 	Msg  string
 }
 
+// Error formats the protocol error code and message.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("mechanism: protocol error %#x: %s", e.Code, e.Msg)
 }
@@ -134,6 +135,7 @@ type AuthError struct {
 	Text   string
 }
 
+// Error formats the ZAP status.
 func (e *AuthError) Error() string {
 	return fmt.Sprintf("mechanism: authentication failed: %d %s", e.Status, e.Text)
 }
