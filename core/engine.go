@@ -1,10 +1,8 @@
 package core
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -830,6 +828,3 @@ func (e *engine) pingBody() []byte {
 	ttl := e.opts.HeartbeatTTL / (100 * time.Millisecond)
 	return zmtp.AppendPing(nil, uint16(ttl), nil)
 }
-
-var _ = binary.BigEndian
-var _ = io.EOF

@@ -31,8 +31,6 @@ type reattacher interface {
 // patterns maps each implemented type to its constructor.
 var patterns = map[SocketType]func(s *Socket) pattern{}
 
-func notSupported() error { return ErrNotSupported }
-
 // lb load-balances outgoing messages round-robin over pipes with room.
 type lb struct {
 	pipes []*pipe

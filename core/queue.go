@@ -301,16 +301,6 @@ func (q *queue) popBatch(dst []Msg) int {
 	return k
 }
 
-// peekKind returns the kind of the oldest message, if any.
-func (q *queue) peekKind() (msgKind, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.n == 0 {
-		return 0, false
-	}
-	return q.ring[q.head].kind, true
-}
-
 // size returns the number of queued messages.
 func (q *queue) size() int { return int(q.count.Load()) }
 
