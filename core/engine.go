@@ -383,12 +383,8 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	p.mu.Lock()
 	p.eng = e
 	p.mu.Unlock()
-	p.out.mu.Lock()
-	p.out.onReadable = e.signalWriter
-	p.out.mu.Unlock()
-	p.in.mu.Lock()
-	p.in.onWritable = e.signalReader
-	p.in.mu.Unlock()
+	p.out.setOnReadable(e.signalWriter)
+	p.in.setOnWritable(e.signalReader)
 
 	e.wg.Add(1)
 	go e.writeLoop()
@@ -404,12 +400,8 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	e.stop()
 	e.wg.Wait()
 
-	p.out.mu.Lock()
-	p.out.onReadable = nil
-	p.out.mu.Unlock()
-	p.in.mu.Lock()
-	p.in.onWritable = nil
-	p.in.mu.Unlock()
+	p.out.setOnReadable(nil)
+	p.in.setOnWritable(nil)
 	p.mu.Lock()
 	if p.eng == e {
 		p.eng = nil

@@ -69,9 +69,7 @@ func (e *dgramEngine) run(getPipe func(props *Properties) *pipe) error {
 		p.onClose = func(*pipe) { e.stop() }
 	}
 	p.mu.Unlock()
-	p.out.mu.Lock()
-	p.out.onReadable = e.signalWriter
-	p.out.mu.Unlock()
+	p.out.setOnReadable(e.signalWriter)
 
 	e.wg.Add(1)
 	go e.writeLoop()
@@ -83,9 +81,7 @@ func (e *dgramEngine) run(getPipe func(props *Properties) *pipe) error {
 	}
 	e.stop()
 	e.wg.Wait()
-	p.out.mu.Lock()
-	p.out.onReadable = nil
-	p.out.mu.Unlock()
+	p.out.setOnReadable(nil)
 	if err != nil {
 		return &engineError{kind: errConnection, err: err}
 	}

@@ -87,12 +87,8 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 	p.mu.Lock()
 	p.eng = e.engine // lets linger see queued output and pipe.terminate stop us
 	p.mu.Unlock()
-	p.out.mu.Lock()
-	p.out.onReadable = e.signalWriter
-	p.out.mu.Unlock()
-	p.in.mu.Lock()
-	p.in.onWritable = e.signalReader
-	p.in.mu.Unlock()
+	p.out.setOnReadable(e.signalWriter)
+	p.in.setOnWritable(e.signalReader)
 
 	if e.opts.StreamNotify {
 		e.notify() // libzmq raw_engine_t::plug: a 0-length message on connect
@@ -116,12 +112,8 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 	}
 	e.idle.Store(true)
 
-	p.out.mu.Lock()
-	p.out.onReadable = nil
-	p.out.mu.Unlock()
-	p.in.mu.Lock()
-	p.in.onWritable = nil
-	p.in.mu.Unlock()
+	p.out.setOnReadable(nil)
+	p.in.setOnWritable(nil)
 	p.mu.Lock()
 	if p.eng == e.engine {
 		p.eng = nil

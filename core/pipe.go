@@ -59,12 +59,8 @@ func (p *pipe) hasIn() bool { return p.rcAt < p.rcN || !p.in.empty() }
 
 func newPipe(s *Socket, out, in *queue, endpoint string) *pipe {
 	p := &pipe{sock: s, out: out, in: in, endpoint: endpoint}
-	out.mu.Lock()
-	out.onWritable = s.signalOut
-	out.mu.Unlock()
-	in.mu.Lock()
-	in.onReadable = s.signalIn
-	in.mu.Unlock()
+	out.setOnWritable(s.signalOut)
+	in.setOnReadable(s.signalIn)
 	return p
 }
 

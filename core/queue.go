@@ -262,6 +262,13 @@ func (q *queue) pop(m *Msg) bool {
 }
 
 func (q *queue) popLocked(m *Msg) (wake func()) {
+	wake = q.takeLocked(m)
+	q.count.Store(int64(q.n))
+	return wake
+}
+
+// takeLocked is popLocked without updating count.
+func (q *queue) takeLocked(m *Msg) (wake func()) {
 	s := &q.ring[q.head]
 	q.putFree(m)
 	*m = *s
@@ -272,7 +279,6 @@ func (q *queue) popLocked(m *Msg) (wake func()) {
 	}
 	wasFull := q.hwm > 0 && q.n >= q.hwm
 	q.n--
-	q.count.Store(int64(q.n))
 	q.popped++
 	if wasFull && q.n < q.hwm {
 		return q.onWritable
@@ -289,11 +295,12 @@ func (q *queue) popBatch(dst []Msg) int {
 	k := 0
 	var wake func()
 	for k < len(dst) && q.n > 0 {
-		if w := q.popLocked(&dst[k]); w != nil {
+		if w := q.takeLocked(&dst[k]); w != nil {
 			wake = w
 		}
 		k++
 	}
+	q.count.Store(int64(q.n))
 	q.mu.Unlock()
 	if wake != nil {
 		wake()
@@ -337,4 +344,18 @@ func (q *queue) drain() {
 	if wasFull && f != nil {
 		f()
 	}
+}
+
+// setOnReadable sets (or, with nil, clears) the readable callback.
+func (q *queue) setOnReadable(f func()) {
+	q.mu.Lock()
+	q.onReadable = f
+	q.mu.Unlock()
+}
+
+// setOnWritable sets (or, with nil, clears) the writable callback.
+func (q *queue) setOnWritable(f func()) {
+	q.mu.Lock()
+	q.onWritable = f
+	q.mu.Unlock()
 }

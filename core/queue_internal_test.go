@@ -6,27 +6,25 @@ import (
 	"time"
 )
 
-// The two-lock queue under a producer and a consumer that both batch, with
+// The queue under a producer and a consumer that both batch, with
 // the wake-up hooks the sockets use: nothing is lost, nothing hangs.
 func TestQueueBatchesAndWakeups(t *testing.T) {
 	for _, hwm := range []int{0, 1, 7, 100} {
 		q := newQueue(hwm)
 		readable := make(chan struct{}, 1)
 		writable := make(chan struct{}, 1)
-		q.mu.Lock()
-		q.onReadable = func() {
+		q.setOnReadable(func() {
 			select {
 			case readable <- struct{}{}:
 			default:
 			}
-		}
-		q.onWritable = func() {
+		})
+		q.setOnWritable(func() {
 			select {
 			case writable <- struct{}{}:
 			default:
 			}
-		}
-		q.mu.Unlock()
+		})
 		const n = 200000
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -77,5 +75,214 @@ func TestQueueBatchesAndWakeups(t *testing.T) {
 			}
 		}
 		wg.Wait()
+	}
+}
+
+// Single-threaded behaviour of the queue: order across chunk boundaries,
+// HWM and forced pushes, CONFLATE, drain, close, and the callbacks.
+func TestQueueSemantics(t *testing.T) {
+	frame := func(i int) [][]byte { return [][]byte{{byte(i), byte(i >> 8)}} }
+	num := func(m *Msg) int { return int(m.Frames[0][0]) | int(m.Frames[0][1])<<8 }
+	tests := []struct {
+		name string
+		run  func(t *testing.T, q *queue)
+		hwm  int
+	}{
+		{"order across chunks", func(t *testing.T, q *queue) {
+			for i := 0; i < 3000; i++ {
+				if !q.push(nil, frame(i), kindData) {
+					t.Fatalf("push %d refused with no HWM", i)
+				}
+			}
+			if q.size() != 3000 {
+				t.Fatalf("size %d, want 3000", q.size())
+			}
+			var m Msg
+			for i := 0; i < 3000; i++ {
+				if !q.pop(&m) || num(&m) != i {
+					t.Fatalf("pop %d: got %v", i, m.Frames)
+				}
+			}
+			if q.pop(&m) || !q.empty() {
+				t.Fatal("queue not empty after popping everything")
+			}
+		}, 0},
+		{"hwm refuses, force does not", func(t *testing.T, q *queue) {
+			for i := 0; i < 5; i++ {
+				if !q.push(nil, frame(i), kindData) {
+					t.Fatalf("push %d refused below the HWM", i)
+				}
+			}
+			if !q.full() || q.push(nil, frame(5), kindData) {
+				t.Fatal("push at the HWM accepted")
+			}
+			if !q.pushk(nil, frame(5), kindSubscribe, true) {
+				t.Fatal("forced push refused")
+			}
+			var m Msg
+			q.pop(&m)
+			if q.size() != 5 || !q.full() {
+				t.Fatalf("size %d full %v after one pop, want 5 and full", q.size(), q.full())
+			}
+			q.pop(&m)
+			if q.full() || !q.push(nil, frame(6), kindData) {
+				t.Fatal("push refused below the HWM")
+			}
+		}, 5},
+		{"batch stops at hwm", func(t *testing.T, q *queue) {
+			batch := make([]Msg, 10)
+			for i := range batch {
+				batch[i].setFrames(nil, frame(i))
+			}
+			if k := q.pushBatch(batch, false); k != 3 {
+				t.Fatalf("pushBatch took %d, want 3", k)
+			}
+			if k := q.pushBatch(batch[3:], true); k != 7 {
+				t.Fatalf("forced pushBatch took %d, want 7", k)
+			}
+			dst := make([]Msg, 4)
+			got := 0
+			for n := q.popBatch(dst); n > 0; n = q.popBatch(dst) {
+				for i := 0; i < n; i++ {
+					if num(&dst[i]) != got {
+						t.Fatalf("message %d out of order", got)
+					}
+					got++
+				}
+			}
+			if got != 10 {
+				t.Fatalf("popped %d, want 10", got)
+			}
+		}, 3},
+		{"conflate keeps the last", func(t *testing.T, q *queue) {
+			q.setConflate()
+			for i := 0; i < 10; i++ {
+				if !q.push(nil, frame(i), kindData) {
+					t.Fatal("conflate push refused")
+				}
+			}
+			m := Msg{}
+			m.setFrames(nil, frame(10))
+			m.owned = true
+			if !q.pushMsg(nil, &m, 0) {
+				t.Fatal("conflate pushMsg refused")
+			}
+			s := Msg{}
+			s.setFrames(nil, frame(11))
+			if !q.pushSwap(&s, false) {
+				t.Fatal("conflate pushSwap refused")
+			}
+			if q.size() != 1 {
+				t.Fatalf("size %d, want 1", q.size())
+			}
+			var out Msg
+			if !q.pop(&out) || num(&out) != 11 {
+				t.Fatalf("popped %v, want the last message", out.Frames)
+			}
+			if q.pop(&out) {
+				t.Fatal("second message in a conflating queue")
+			}
+		}, 1},
+		{"drain wakes a full producer", func(t *testing.T, q *queue) {
+			woke := 0
+			q.setOnWritable(func() { woke++ })
+			q.push(nil, frame(1), kindData)
+			q.push(nil, frame(2), kindData)
+			q.drain()
+			if !q.empty() || woke != 1 {
+				t.Fatalf("after drain: size %d, writable called %d times", q.size(), woke)
+			}
+		}, 2},
+		{"readable only on empty to non-empty", func(t *testing.T, q *queue) {
+			woke := 0
+			q.setOnReadable(func() { woke++ })
+			q.push(nil, frame(1), kindData)
+			q.push(nil, frame(2), kindData)
+			if woke != 1 {
+				t.Fatalf("readable called %d times for two pushes, want 1", woke)
+			}
+			var m Msg
+			q.pop(&m)
+			q.pop(&m)
+			q.push(nil, frame(3), kindData)
+			if woke != 2 {
+				t.Fatalf("readable called %d times, want 2", woke)
+			}
+		}, 0},
+		{"close refuses pushes and wakes", func(t *testing.T, q *queue) {
+			woke := 0
+			q.setOnReadable(func() { woke++ })
+			q.push(nil, frame(1), kindData)
+			q.close()
+			if q.push(nil, frame(2), kindData) || woke != 2 {
+				t.Fatalf("push after close accepted or no wake (%d)", woke)
+			}
+			var m Msg
+			if !q.pop(&m) || num(&m) != 1 {
+				t.Fatal("message queued before close lost")
+			}
+		}, 0},
+		{"raising the hwm wakes", func(t *testing.T, q *queue) {
+			woke := 0
+			q.setOnWritable(func() { woke++ })
+			q.push(nil, frame(1), kindData)
+			q.setHWM(2)
+			if woke != 1 || q.full() {
+				t.Fatalf("writable called %d times, full %v", woke, q.full())
+			}
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, newQueue(tt.hwm)) })
+	}
+}
+
+// In steady state pushing and popping allocates nothing: storage goes
+// round through the slots.
+func TestQueueNoAllocs(t *testing.T) {
+	q := newQueue(1000)
+	frames := [][]byte{make([]byte, 64)}
+	dst := make([]Msg, 16)
+	var m Msg
+	cycle := func() {
+		for i := 0; i < 300; i++ {
+			q.push(nil, frames, kindData)
+		}
+		for q.popBatch(dst) > 0 {
+		}
+		m.InitSize(64)
+		m.owned = true
+		q.pushMsg(nil, &m, 0)
+		q.pop(&m)
+	}
+	for i := 0; i < 5; i++ {
+		cycle()
+	}
+	if a := testing.AllocsPerRun(20, cycle); a != 0 {
+		t.Fatalf("%.1f allocations per cycle, want 0", a)
+	}
+}
+
+// drain from another goroutine while the consumer pops: no message is
+// taken twice, nothing races (run with -race).
+func TestQueueDrainWhilePopping(t *testing.T) {
+	q := newQueue(0)
+	for i := 0; i < 10000; i++ {
+		q.push(nil, [][]byte{{byte(i)}}, kindData)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	popped := 0
+	go func() {
+		defer wg.Done()
+		var m Msg
+		for q.pop(&m) {
+			popped++
+		}
+	}()
+	q.drain()
+	wg.Wait()
+	if !q.empty() || popped > 10000 {
+		t.Fatalf("size %d after drain, %d popped", q.size(), popped)
 	}
 }

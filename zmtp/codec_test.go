@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -436,6 +437,84 @@ func TestReadHeaderSizeFitsInt(t *testing.T) {
 		_, size, err = reader(append(v1, 0)).ReadV1Header(-1)
 		if err == nil && (size < 0 || uint64(size) != n) {
 			t.Errorf("v1 header %d: size %d with no error", n, size)
+		}
+	}
+}
+
+// scatterReader serves ReadBuffers (readv) from a byte stream, filling the
+// buffers in order with at most max octets per call, and counts calls.
+type scatterReader struct {
+	r     *bytes.Reader
+	max   int
+	calls int
+}
+
+func (s *scatterReader) Read(p []byte) (int, error) {
+	s.calls++
+	if len(p) > s.max {
+		p = p[:s.max]
+	}
+	return s.r.Read(p)
+}
+
+func (s *scatterReader) ReadBuffers(bufs [][]byte) (int, error) {
+	s.calls++
+	n, budget := 0, s.max
+	for _, b := range bufs {
+		if budget == 0 {
+			break
+		}
+		if len(b) > budget {
+			b = b[:budget]
+		}
+		k, err := s.r.Read(b)
+		n += k
+		budget -= k
+		if err != nil || k < len(b) {
+			if n > 0 {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Large bodies are read straight into the destination with readv, which
+// also fetches the start of what follows: runs of large frames, small
+// frames after large ones, and reads cut anywhere all come out intact, and
+// a stream of large frames costs about one read per frame.
+func TestReaderDirectScatter(t *testing.T) {
+	large := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 64<<10+i) }
+	var frames [][]byte
+	for i := 0; i < 20; i++ {
+		frames = append(frames, large(i))
+	}
+	for i := 0; i < 10; i++ {
+		frames = append(frames, []byte(fmt.Sprintf("small %d", i)), large(100+i))
+	}
+	var stream []byte
+	for _, f := range frames {
+		stream = AppendFrame(stream, f, 0)
+	}
+	for _, max := range []int{1 << 30, 70 << 10, 4096, 100} {
+		sr := &scatterReader{r: bytes.NewReader(stream), max: max}
+		rd := NewReader(sr, 8192)
+		for i, want := range frames {
+			_, n, err := rd.ReadHeader(-1, true)
+			if err != nil {
+				t.Fatalf("max %d, frame %d: %v", max, i, err)
+			}
+			got, err := rd.ReadBody(nil, n)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("max %d, frame %d: body differs (%v)", max, i, err)
+			}
+		}
+		if _, _, err := rd.ReadHeader(-1, true); err != io.EOF {
+			t.Fatalf("max %d: at end: %v, want io.EOF", max, err)
+		}
+		if max == 1<<30 && sr.calls > 2*len(frames) {
+			t.Errorf("%d reads for %d frames", sr.calls, len(frames))
 		}
 	}
 }

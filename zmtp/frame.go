@@ -88,9 +88,14 @@ type buffersReader interface {
 
 // directRead is the body remainder size from which ReadBody reads straight
 // into the destination; smallRead is the read cap after such a body.
+// directSpare is how much a direct read takes beyond the body: enough for
+// the next frame's header and a little more. Bytes that land there are
+// copied again if they belong to the next body, so it is kept small; a run
+// of small frames after a large one costs one more read.
 const (
-	directRead = 8 << 10
-	smallRead  = 4 << 10
+	directRead  = 8 << 10
+	smallRead   = 4 << 10
+	directSpare = 128
 )
 
 // NewReader returns a Reader over r with a buffer of size octets.
@@ -107,14 +112,14 @@ func NewReader(r io.Reader, size int) *Reader {
 }
 
 // readDirect fills seg straight from the connection; with scatter reads
-// the bytes that follow land in buf (at most smallRead of them).
+// the bytes that follow land in buf (at most directSpare of them).
 func (r *Reader) readDirect(seg []byte) error {
 	if r.rv == nil || r.rpos != r.wpos {
 		_, err := io.ReadFull(r.r, seg)
 		return err
 	}
 	r.rpos, r.wpos = 0, 0
-	spare := r.buf[:smallRead]
+	spare := r.buf[:directSpare]
 	for len(seg) > 0 {
 		r.iov[0], r.iov[1] = seg, spare
 		k, err := r.rv.ReadBuffers(r.iov)

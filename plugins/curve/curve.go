@@ -494,17 +494,9 @@ func (s *session) Encode(dst, body []byte, flags byte) ([]byte, byte, error) {
 	if flags&zmtp.FlagCommand != 0 {
 		inner |= boxCommand
 	}
-	start := len(dst)
-	// [header 8][short nonce 8][tag 16][flags][body]: the first 32 bytes
-	// are the room sealRegion needs, filled in afterwards.
-	dst = append(dst, make([]byte, 32)...)
-	dst = append(dst, inner)
-	dst = append(dst, body...)
-	tag := sealRegion(dst[start:], short[:], &s.encKey)
-	copy(dst[start:], messageHeader)
-	copy(dst[start+8:], short[:])
-	copy(dst[start+16:], tag[:])
-	return dst, 0, nil
+	dst = append(dst, messageHeader...)
+	dst = append(dst, short[:]...)
+	return sealAppend(dst, inner, body, &short, &s.encKey), 0, nil
 }
 
 // Decode opens one MESSAGE; the returned flags carry MORE and COMMAND
@@ -524,7 +516,7 @@ func (s *session) Decode(dst, body []byte, _ byte) ([]byte, byte, error) {
 		return dst, 0, protoErr(mechanism.ErrZMTPInvalidSequence, "MESSAGE nonce %d after %d", n, s.peerNonce)
 	}
 	s.peerNonce = n
-	dst, inner, ok := openAppend(dst, body[16:], body[8:16], &s.decKey)
+	dst, inner, ok := openAppend(dst, body[16:], (*[8]byte)(body[8:16]), &s.decKey)
 	if !ok {
 		return dst, 0, protoErr(mechanism.ErrZMTPCryptographic, "cannot open MESSAGE")
 	}
