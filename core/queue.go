@@ -131,12 +131,18 @@ func (q *queue) slotLocked() *Msg {
 }
 
 func (q *queue) commitLocked() (wake func()) {
+	wake = q.addLocked()
+	q.count.Store(int64(q.n))
+	return wake
+}
+
+// addLocked is commitLocked without publishing count.
+func (q *queue) addLocked() (wake func()) {
 	q.pushed++
 	if q.conflate && q.n > 0 {
 		return nil
 	}
 	q.n++
-	q.count.Store(int64(q.n))
 	if q.n == 1 {
 		return q.onReadable
 	}
@@ -230,11 +236,12 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 		s := q.slotLocked()
 		*s = msgs[k]
 		q.takeFree(&msgs[k])
-		if w := q.commitLocked(); w != nil {
+		if w := q.addLocked(); w != nil {
 			wake = w
 		}
 		k++
 	}
+	q.count.Store(int64(q.n))
 	q.mu.Unlock()
 	if wake != nil {
 		wake()
