@@ -89,7 +89,13 @@ type fq struct {
 	dead  map[*pipe]bool
 }
 
-const fqBatch = 16
+// A pipe's receive cache starts at fqBatch messages and doubles, up to
+// fqBatchMax, each time a batch fills it: a busy pipe takes more per lock
+// (fewer hand-offs with the producer), an idle one stays small.
+const (
+	fqBatch    = 16
+	fqBatchMax = 64
+)
 
 func (f *fq) add(p *pipe) { f.pipes = append(f.pipes, p) }
 

@@ -42,6 +42,8 @@ func (p *pipe) recvOne(m *Msg) bool {
 	if p.rcAt == p.rcN {
 		if p.rc == nil {
 			p.rc = make([]Msg, fqBatch)
+		} else if p.rcN == len(p.rc) && len(p.rc) < fqBatchMax {
+			p.rc = append(p.rc, make([]Msg, len(p.rc))...)
 		}
 		p.rcAt, p.rcN = 0, p.in.popBatch(p.rc)
 		if p.rcN == 0 {

@@ -286,3 +286,36 @@ func TestQueueDrainWhilePopping(t *testing.T) {
 		t.Fatalf("size %d after drain, %d popped", q.size(), popped)
 	}
 }
+
+// A pipe's receive cache grows while batches fill it, up to fqBatchMax,
+// and stays at fqBatch on a pipe that never has more queued; messages come
+// out in order either way.
+func TestPipeReceiveCacheGrows(t *testing.T) {
+	for _, tt := range []struct {
+		queued, want int
+	}{
+		{1, fqBatch},
+		{fqBatch - 1, fqBatch},
+		{10 * fqBatchMax, fqBatchMax},
+	} {
+		s := &Socket{}
+		p := newPipe(s, newQueue(0), newQueue(0), "test")
+		next := 0
+		var m Msg
+		for round := 0; round < 5; round++ {
+			for i := 0; i < tt.queued; i++ {
+				n := round*tt.queued + i
+				p.in.push(nil, [][]byte{{byte(n), byte(n >> 8)}}, kindData)
+			}
+			for p.recvOne(&m) {
+				if got := int(m.Frames[0][0]) | int(m.Frames[0][1])<<8; got != next {
+					t.Fatalf("queued %d: message %d came out as %d", tt.queued, next, got)
+				}
+				next++
+			}
+		}
+		if next != 5*tt.queued || len(p.rc) != tt.want {
+			t.Errorf("queued %d: received %d, cache %d slots (want %d)", tt.queued, next, len(p.rc), tt.want)
+		}
+	}
+}
