@@ -90,11 +90,14 @@ type fq struct {
 }
 
 // A pipe's receive cache starts at fqBatch messages and doubles, up to
-// fqBatchMax, each time a batch fills it: a busy pipe takes more per lock
-// (fewer hand-offs with the producer), an idle one stays small.
+// fqBatchMax, each time a batch of messages of at most rcGrowBytes fills
+// it: a busy pipe of small messages takes more per lock (fewer hand-offs
+// with the producer); an idle pipe stays small, and so does one of large
+// messages, whose buffers had better stay few enough to remain in cache.
 const (
-	fqBatch    = 16
-	fqBatchMax = 64
+	fqBatch     = 16
+	fqBatchMax  = 64
+	rcGrowBytes = 4 << 10
 )
 
 func (f *fq) add(p *pipe) { f.pipes = append(f.pipes, p) }

@@ -32,9 +32,10 @@ type pipe struct {
 	userData any // pattern-specific state (subscriptions, ...)
 
 	// receive cache, owned by the socket (sock.mu)
-	rc   []Msg
-	rcAt int
-	rcN  int
+	rc     []Msg
+	rcAt   int
+	rcN    int
+	rcGrow bool // the last batch filled rc with small messages
 }
 
 // recvOne moves the pipe's next inbound message into m (sock.mu held).
@@ -42,13 +43,16 @@ func (p *pipe) recvOne(m *Msg) bool {
 	if p.rcAt == p.rcN {
 		if p.rc == nil {
 			p.rc = make([]Msg, fqBatch)
-		} else if p.rcN == len(p.rc) && len(p.rc) < fqBatchMax {
+		} else if p.rcGrow {
 			p.rc = append(p.rc, make([]Msg, len(p.rc))...)
 		}
 		p.rcAt, p.rcN = 0, p.in.popBatch(p.rc)
 		if p.rcN == 0 {
 			return false
 		}
+		// a full batch of small messages: take more next time (large
+		// ones would only push more buffers out of the CPU cache)
+		p.rcGrow = p.rcN == len(p.rc) && len(p.rc) < fqBatchMax && p.rc[p.rcN-1].Len() <= rcGrowBytes
 	}
 	m.swap(&p.rc[p.rcAt])
 	p.rcAt++

@@ -287,16 +287,17 @@ func TestQueueDrainWhilePopping(t *testing.T) {
 	}
 }
 
-// A pipe's receive cache grows while batches fill it, up to fqBatchMax,
-// and stays at fqBatch on a pipe that never has more queued; messages come
-// out in order either way.
+// A pipe's receive cache grows while batches of small messages fill it, up
+// to fqBatchMax, and stays at fqBatch on a pipe that never has more queued
+// or that carries large messages; messages come out in order either way.
 func TestPipeReceiveCacheGrows(t *testing.T) {
 	for _, tt := range []struct {
-		queued, want int
+		queued, size, want int
 	}{
-		{1, fqBatch},
-		{fqBatch - 1, fqBatch},
-		{10 * fqBatchMax, fqBatchMax},
+		{1, 2, fqBatch},
+		{fqBatch - 1, 2, fqBatch},
+		{10 * fqBatchMax, 2, fqBatchMax},
+		{10 * fqBatchMax, rcGrowBytes + 1, fqBatch}, // large messages: no growth
 	} {
 		s := &Socket{}
 		p := newPipe(s, newQueue(0), newQueue(0), "test")
@@ -305,7 +306,9 @@ func TestPipeReceiveCacheGrows(t *testing.T) {
 		for round := 0; round < 5; round++ {
 			for i := 0; i < tt.queued; i++ {
 				n := round*tt.queued + i
-				p.in.push(nil, [][]byte{{byte(n), byte(n >> 8)}}, kindData)
+				f := make([]byte, tt.size)
+				f[0], f[1] = byte(n), byte(n>>8)
+				p.in.push(nil, [][]byte{f}, kindData)
 			}
 			for p.recvOne(&m) {
 				if got := int(m.Frames[0][0]) | int(m.Frames[0][1])<<8; got != next {
