@@ -161,25 +161,7 @@ func avx512Kernel(e *emitter, name string) {
 func transpose16(e *emitter, p *pool) {
 	w := regs("Z", 0, 15)
 	e.comment("Transpose 16x16: dword pairs, then quadwords, then 128-bit lanes.")
-	var lo, hi [8]string
-	for i := 0; i < 8; i++ {
-		lo[i], hi[i] = p.get(), p.get()
-		e.ins("VPUNPCKLDQ %s, %s, %s", w[2*i+1], w[2*i], lo[i])
-		e.ins("VPUNPCKHDQ %s, %s, %s", w[2*i+1], w[2*i], hi[i])
-		p.put(w[2*i], w[2*i+1])
-	}
-	// q[g][k]: 128-bit lane L holds words 4g..4g+3 of block 4L+k.
-	var q [4][4]string
-	for g := 0; g < 4; g++ {
-		for k := 0; k < 4; k++ {
-			q[g][k] = p.get()
-		}
-		e.ins("VPUNPCKLQDQ %s, %s, %s", lo[2*g+1], lo[2*g], q[g][0])
-		e.ins("VPUNPCKHQDQ %s, %s, %s", lo[2*g+1], lo[2*g], q[g][1])
-		e.ins("VPUNPCKLQDQ %s, %s, %s", hi[2*g+1], hi[2*g], q[g][2])
-		e.ins("VPUNPCKHQDQ %s, %s, %s", hi[2*g+1], hi[2*g], q[g][3])
-		p.put(lo[2*g], lo[2*g+1], hi[2*g], hi[2*g+1])
-	}
+	q := unpack(e, p, w[:16])
 	for k := 0; k < 4; k++ {
 		a, b, c, d := q[0][k], q[1][k], q[2][k], q[3][k]
 		e1, f, g, h := p.get(), p.get(), p.get(), p.get()
@@ -203,20 +185,21 @@ func transpose16(e *emitter, p *pool) {
 	}
 }
 
-// transpose8 turns eight ymm registers holding words w..w+7 of blocks 0-7
-// into per-block registers, XORs them with the 32 bytes at byte off of each
-// block of src and stores them to dst.
-func transpose8(e *emitter, p *pool, w []string, off int) {
-	e.comment("Transpose 8x8 (words %d-%d): dword pairs, quadwords, 128-bit lanes.", off/4, off/4+7)
-	var lo, hi [4]string
-	for i := 0; i < 4; i++ {
+// unpack runs the first two transposition stages on n = len(w) registers
+// holding words of n blocks (one word per register): dword pairs, then
+// quadwords. It returns q with q[g][k]: 128-bit lane L holds words
+// 4g..4g+3 of block 4L+k. The registers of w go back to the pool.
+func unpack(e *emitter, p *pool, w []string) [][4]string {
+	n := len(w)
+	lo, hi := make([]string, n/2), make([]string, n/2)
+	for i := 0; i < n/2; i++ {
 		lo[i], hi[i] = p.get(), p.get()
 		e.ins("VPUNPCKLDQ %s, %s, %s", w[2*i+1], w[2*i], lo[i])
 		e.ins("VPUNPCKHDQ %s, %s, %s", w[2*i+1], w[2*i], hi[i])
 		p.put(w[2*i], w[2*i+1])
 	}
-	var q [2][4]string
-	for g := 0; g < 2; g++ {
+	q := make([][4]string, n/4)
+	for g := range q {
 		for k := 0; k < 4; k++ {
 			q[g][k] = p.get()
 		}
@@ -226,6 +209,15 @@ func transpose8(e *emitter, p *pool, w []string, off int) {
 		e.ins("VPUNPCKHQDQ %s, %s, %s", hi[2*g+1], hi[2*g], q[g][3])
 		p.put(lo[2*g], lo[2*g+1], hi[2*g], hi[2*g+1])
 	}
+	return q
+}
+
+// transpose8 turns eight ymm registers holding words w..w+7 of blocks 0-7
+// into per-block registers, XORs them with the 32 bytes at byte off of each
+// block of src and stores them to dst.
+func transpose8(e *emitter, p *pool, w []string, off int) {
+	e.comment("Transpose 8x8 (words %d-%d): dword pairs, quadwords, 128-bit lanes.", off/4, off/4+7)
+	q := unpack(e, p, w[:8])
 	for k := 0; k < 4; k++ {
 		a, b := q[0][k], q[1][k]
 		o0, o1 := p.get(), p.get()
