@@ -265,16 +265,22 @@ func avx2Kernel(e *emitter) {
 		return fmt.Sprintf("%d(SP)", 32*(j-1))
 	}, []int{0, 1, 2, 3, 4}, nil)
 	for k := 0; k < 5; k++ {
-		x, tx := "X"+num(a.d[k]), "X"+num(a.t1)
-		e.ins("VEXTRACTI128 $1, %s, %s", a.d[k], tx)
-		e.ins("VPADDQ %s, %s, %s", tx, x, x)
-		e.ins("VPSHUFD $0x4e, %s, %s", x, tx)
-		e.ins("VPADDQ %s, %s, %s", tx, x, x)
-		e.ins("VMOVQ %s, %d(DI)", x, 8*k)
+		sumLanes(e, a.d[k], a.t1, 8*k)
 	}
 	e.ins("VZEROUPPER")
 	e.ins("RET")
 	e.blank()
+}
+
+// sumLanes adds the four quadword lanes of ymm register r (using tmp)
+// and stores the sum at off(DI).
+func sumLanes(e *emitter, r, tmp string, off int) {
+	x, tx := "X"+num(r), "X"+num(tmp)
+	e.ins("VEXTRACTI128 $1, %s, %s", r, tx)
+	e.ins("VPADDQ %s, %s, %s", tx, x, x)
+	e.ins("VPSHUFD $0x4e, %s, %s", x, tx)
+	e.ins("VPADDQ %s, %s, %s", tx, x, x)
+	e.ins("VMOVQ %s, %d(DI)", x, off)
 }
 
 // ifma describes the register use of the IFMA kernels: Poly1305 in radix
@@ -453,12 +459,7 @@ func ifma4Kernel(e *emitter) {
 	}
 	f.mul(f.b, f.a, f.r)
 	for k := 0; k < 3; k++ {
-		x, tx := "X"+num(f.b[k]), "X"+num(f.t)
-		e.ins("VEXTRACTI128 $1, %s, %s", f.b[k], tx)
-		e.ins("VPADDQ %s, %s, %s", tx, x, x)
-		e.ins("VPSHUFD $0x4e, %s, %s", x, tx)
-		e.ins("VPADDQ %s, %s, %s", tx, x, x)
-		e.ins("VMOVQ %s, %d(DI)", x, 8*k)
+		sumLanes(e, f.b[k], f.t, 8*k)
 	}
 	e.ins("VZEROUPPER")
 	e.ins("RET")
