@@ -80,6 +80,8 @@ func (s *Socket) connectInproc(t transport.Transport, scheme, addr, endpoint str
 	s.mu.Lock()
 	qa, qb := s.newQueues() // qa: to binder, qb: from binder
 	s.mu.Unlock()
+	qa.useArena()
+	qb.useArena()
 	local := newPipe(s, qa, qb, endpoint)
 	offer := &inprocOffer{wired: make(chan struct{}), from: s, typ: s.typ, rid: o.RoutingID, sndHWM: o.SendHWM, rcvHWM: o.RecvHWM,
 		local: local, connRID: o.ConnectRoutingID}

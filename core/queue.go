@@ -3,6 +3,7 @@ package core
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // queue is one direction of a pipe: a FIFO of whole messages with libzmq's
@@ -17,11 +18,23 @@ import (
 // it out; the steady state allocates nothing. Wake-ups go through
 // callbacks only on the empty→non-empty and full→not-full transitions.
 type queue struct {
-	mu   sync.Mutex
+	mu  sync.Mutex
+	n   int // messages queued
+	hwm int // 0 = unlimited
+
+	// ring holds the messages whose storage was moved in, in order: all
+	// of them with CONFLATE, else those the arena refers to by recRef.
 	ring []Msg
 	head int
-	n    int
-	hwm  int // 0 = unlimited
+	rn   int
+
+	// arena (inproc queues without CONFLATE, queue_arena.go): one record
+	// per queued message. Without it, the ring holds every message.
+	arena  bool
+	chunks []*arenaChunk // the reader's first, the writer's last
+	rdRec  int           // records of chunks[0] already taken
+	wr     int           // bytes written in the last chunk
+	spare  []*arenaChunk
 
 	free []Msg // spare storage, most recently returned last
 
@@ -70,9 +83,23 @@ func (q *queue) setHWM(hwm int) {
 	}
 }
 
+// setConflate switches the queue to CONFLATE: only the newest message is
+// kept, so of those already queued only the last stays.
 func (q *queue) setConflate() {
 	q.mu.Lock()
-	q.conflate = true
+	if !q.conflate && q.n > 0 {
+		var last Msg
+		for q.n > 0 {
+			q.takeLocked(&last)
+		}
+		q.arena, q.conflate = false, true
+		s := q.slotLocked()
+		*s = last
+		q.addLocked()
+	}
+	q.arena, q.conflate = false, true
+	q.chunks, q.spare = nil, nil
+	q.count.Store(int64(q.n))
 	q.mu.Unlock()
 }
 
@@ -111,22 +138,23 @@ func (q *queue) putFree(m *Msg) {
 // slotLocked returns the empty slot for the next push, growing the ring.
 // With CONFLATE and a message queued, the queued one is replaced.
 func (q *queue) slotLocked() *Msg {
-	if q.conflate && q.n > 0 {
+	if q.conflate && q.rn > 0 {
 		s := &q.ring[q.head]
 		q.putFree(s)
 		return s
 	}
-	if q.n == len(q.ring) {
+	if q.rn == len(q.ring) {
 		nr := make([]Msg, len(q.ring)*2)
 		k := copy(nr, q.ring[q.head:])
 		copy(nr[k:], q.ring[:q.head])
 		q.ring = nr
 		q.head = 0
 	}
-	i := q.head + q.n
+	i := q.head + q.rn
 	if i >= len(q.ring) {
 		i -= len(q.ring)
 	}
+	q.rn++
 	return &q.ring[i]
 }
 
@@ -140,7 +168,7 @@ func (q *queue) commitLocked() (wake func()) {
 func (q *queue) addLocked() (wake func()) {
 	q.pushed++
 	if q.conflate && q.n > 0 {
-		return nil
+		return nil // replaced
 	}
 	q.n++
 	if q.n == 1 {
@@ -162,10 +190,14 @@ func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 		q.mu.Unlock()
 		return false
 	}
-	s := q.slotLocked()
-	q.takeFree(s)
-	s.setFrames(prefix, frames)
-	s.kind = kind
+	if total, ok := q.inlineSize(prefix, frames); ok {
+		q.putInlineLocked(prefix, frames, total, kind)
+	} else {
+		s := q.putRefLocked()
+		q.takeFree(s)
+		s.setFrames(prefix, frames)
+		s.kind = kind
+	}
 	wake := q.commitLocked()
 	q.mu.Unlock()
 	if wake != nil {
@@ -186,13 +218,17 @@ func (q *queue) pushMsg(prefix [][]byte, m *Msg, skip int) bool {
 		q.mu.Unlock()
 		return false
 	}
-	s := q.slotLocked()
-	*s = *m
-	s.Frames = s.Frames[skip:]
-	s.owned = false
-	s.kind = kindData
-	s.props = nil
-	q.takeFree(m)
+	if total, ok := q.inlineSize(nil, m.Frames[skip:]); ok && m.routingID == 0 && m.group == "" {
+		q.putInlineLocked(nil, m.Frames[skip:], total, kindData)
+	} else {
+		s := q.putRefLocked()
+		*s = *m
+		s.Frames = s.Frames[skip:]
+		s.owned = false
+		s.kind = kindData
+		s.props = nil
+		q.takeFree(m)
+	}
 	wake := q.commitLocked()
 	q.mu.Unlock()
 	if wake != nil {
@@ -201,18 +237,17 @@ func (q *queue) pushMsg(prefix [][]byte, m *Msg, skip int) bool {
 	return true
 }
 
-// pushSwap queues m, moving its storage into the queue: m gets spare
-// storage back. force ignores the HWM (used for messages that must not be
-// lost, e.g. subscriptions and notifications).
+// pushSwap queues m, moving its storage into the queue (or copying a
+// small m): m is left empty, with spare storage. force ignores the HWM
+// (used for messages that must not be lost, e.g. subscriptions and
+// notifications).
 func (q *queue) pushSwap(m *Msg, force bool) bool {
 	q.mu.Lock()
 	if (!force && q.fullLocked()) || q.closed {
 		q.mu.Unlock()
 		return false
 	}
-	s := q.slotLocked()
-	*s = *m
-	q.takeFree(m)
+	q.putLocked(m)
 	wake := q.commitLocked()
 	q.mu.Unlock()
 	if wake != nil {
@@ -221,9 +256,21 @@ func (q *queue) pushSwap(m *Msg, force bool) bool {
 	return true
 }
 
+// putLocked queues m by copy (small) or move, leaving m empty.
+func (q *queue) putLocked(m *Msg) {
+	if total, ok := q.inlineSize(nil, m.Frames); ok && m.routingID == 0 && m.group == "" {
+		q.putInlineLocked(nil, m.Frames, total, m.kind)
+		keepStorage(m)
+		return
+	}
+	s := q.putRefLocked()
+	*s = *m
+	q.takeFree(m)
+}
+
 // pushBatch queues as many of msgs as the HWM allows (all when force),
-// moving their storage in and handing spare storage back, and returns how
-// many it took.
+// leaving each taken one empty with spare storage, and returns how many
+// it took.
 func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	q.mu.Lock()
 	if q.closed {
@@ -233,9 +280,7 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	k := 0
 	var wake func()
 	for k < len(msgs) && (force || !q.fullLocked()) {
-		s := q.slotLocked()
-		*s = msgs[k]
-		q.takeFree(&msgs[k])
+		q.putLocked(&msgs[k])
 		if w := q.addLocked(); w != nil {
 			wake = w
 		}
@@ -249,33 +294,34 @@ func (q *queue) pushBatch(msgs []Msg, force bool) int {
 	return k
 }
 
-// pop moves the oldest message into m; m's previous storage is recycled.
-// ok is false when the queue is empty.
+// pop moves the oldest message into m; m's previous storage is recycled
+// (or, for a message copied through the arena, reused). ok is false when
+// the queue is empty.
 func (q *queue) pop(m *Msg) bool {
-	if q.count.Load() == 0 {
-		return false
-	}
-	q.mu.Lock()
-	if q.n == 0 {
-		q.mu.Unlock()
-		return false
-	}
-	wake := q.popLocked(m)
-	q.mu.Unlock()
-	if wake != nil {
-		wake()
-	}
-	return true
+	return q.popBatch(unsafe.Slice(m, 1)) == 1
 }
 
-func (q *queue) popLocked(m *Msg) (wake func()) {
-	wake = q.takeLocked(m)
-	q.count.Store(int64(q.n))
-	return wake
-}
-
-// takeLocked is popLocked without updating count.
+// takeLocked moves the oldest message into m (q.n > 0) without updating
+// count.
 func (q *queue) takeLocked(m *Msg) (wake func()) {
+	wasFull := q.hwm > 0 && q.n >= q.hwm
+	if q.arena {
+		dst := unsafe.Slice(m, 1)
+		q.claimLocked(dst).copyOut(dst)
+	} else {
+		q.takeRingLocked(m)
+		q.n--
+		q.popped++
+	}
+	if wasFull && q.n < q.hwm {
+		return q.onWritable
+	}
+	return nil
+}
+
+// takeRingLocked moves the oldest ring message into m, recycling m's
+// storage.
+func (q *queue) takeRingLocked(m *Msg) {
 	s := &q.ring[q.head]
 	q.putFree(m)
 	*m = *s
@@ -284,31 +330,44 @@ func (q *queue) takeLocked(m *Msg) (wake func()) {
 	if q.head == len(q.ring) {
 		q.head = 0
 	}
-	wasFull := q.hwm > 0 && q.n >= q.hwm
-	q.n--
-	q.popped++
-	if wasFull && q.n < q.hwm {
-		return q.onWritable
-	}
-	return nil
+	q.rn--
 }
 
 // popBatch moves up to len(dst) messages into dst and returns how many.
+// An arena's records are claimed under the lock and copied out after it
+// is released.
 func (q *queue) popBatch(dst []Msg) int {
-	if q.count.Load() == 0 {
+	if q.count.Load() == 0 || len(dst) == 0 {
 		return 0
 	}
 	q.mu.Lock()
-	k := 0
-	var wake func()
-	for k < len(dst) && q.n > 0 {
-		if w := q.takeLocked(&dst[k]); w != nil {
-			wake = w
+	if q.n == 0 {
+		q.mu.Unlock()
+		return 0
+	}
+	wasFull := q.hwm > 0 && q.n >= q.hwm
+	var k int
+	var cl arenaClaim
+	if q.arena {
+		cl = q.claimLocked(dst)
+		k = cl.to - cl.from
+	} else {
+		for k < len(dst) && q.n > 0 {
+			q.takeRingLocked(&dst[k])
+			q.n--
+			k++
 		}
-		k++
+		q.popped += uint64(k)
 	}
 	q.count.Store(int64(q.n))
+	var wake func()
+	if wasFull && q.n < q.hwm {
+		wake = q.onWritable
+	}
 	q.mu.Unlock()
+	if cl.c != nil {
+		cl.copyOut(dst)
+	}
 	if wake != nil {
 		wake()
 	}
@@ -340,11 +399,13 @@ func (q *queue) close() {
 func (q *queue) drain() {
 	q.mu.Lock()
 	wasFull := q.hwm > 0 && q.n >= q.hwm
-	for q.n > 0 {
+	for q.rn > 0 {
 		q.putFree(&q.ring[q.head])
 		q.head = (q.head + 1) % len(q.ring)
-		q.n--
+		q.rn--
 	}
+	q.n = 0
+	q.drainArenaLocked()
 	q.count.Store(0)
 	f := q.onWritable
 	q.mu.Unlock()

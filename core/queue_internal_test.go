@@ -6,11 +6,32 @@ import (
 	"time"
 )
 
+// queueModes are the two ways a queue holds messages: moved through its
+// ring (connections), or small ones copied through its arena (inproc).
+var queueModes = []struct {
+	name  string
+	arena bool
+}{{"ring", false}, {"arena", true}}
+
+func newTestQueue(hwm int, arena bool) *queue {
+	q := newQueue(hwm)
+	if arena {
+		q.useArena()
+	}
+	return q
+}
+
 // The queue under a producer and a consumer that both batch, with
 // the wake-up hooks the sockets use: nothing is lost, nothing hangs.
 func TestQueueBatchesAndWakeups(t *testing.T) {
+	for _, mode := range queueModes {
+		t.Run(mode.name, func(t *testing.T) { testQueueBatchesAndWakeups(t, mode.arena) })
+	}
+}
+
+func testQueueBatchesAndWakeups(t *testing.T, arena bool) {
 	for _, hwm := range []int{0, 1, 7, 100} {
-		q := newQueue(hwm)
+		q := newTestQueue(hwm, arena)
 		readable := make(chan struct{}, 1)
 		writable := make(chan struct{}, 1)
 		q.setOnReadable(func() {
@@ -232,15 +253,23 @@ func TestQueueSemantics(t *testing.T) {
 			}
 		}, 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.run(t, newQueue(tt.hwm)) })
+	for _, mode := range queueModes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) { tt.run(t, newTestQueue(tt.hwm, mode.arena)) })
+		}
 	}
 }
 
 // In steady state pushing and popping allocates nothing: storage goes
 // round through the slots.
 func TestQueueNoAllocs(t *testing.T) {
-	q := newQueue(1000)
+	for _, mode := range queueModes {
+		t.Run(mode.name, func(t *testing.T) { testQueueNoAllocs(t, mode.arena) })
+	}
+}
+
+func testQueueNoAllocs(t *testing.T, arena bool) {
+	q := newTestQueue(1000, arena)
 	frames := [][]byte{make([]byte, 64)}
 	dst := make([]Msg, 16)
 	var m Msg
@@ -266,7 +295,13 @@ func TestQueueNoAllocs(t *testing.T) {
 // drain from another goroutine while the consumer pops: no message is
 // taken twice, nothing races (run with -race).
 func TestQueueDrainWhilePopping(t *testing.T) {
-	q := newQueue(0)
+	for _, mode := range queueModes {
+		t.Run(mode.name, func(t *testing.T) { testQueueDrainWhilePopping(t, mode.arena) })
+	}
+}
+
+func testQueueDrainWhilePopping(t *testing.T, arena bool) {
+	q := newTestQueue(0, arena)
 	for i := 0; i < 10000; i++ {
 		q.push(nil, [][]byte{{byte(i)}}, kindData)
 	}
