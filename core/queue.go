@@ -38,9 +38,13 @@ type queue struct {
 
 	free []Msg // spare storage, most recently returned last
 
-	// count mirrors n for readers that do not take mu: an empty queue is
-	// recognised without touching the lock the producer needs. It has a
-	// cache line of its own so that polling it does not slow the lock.
+	// count tells readers that do not take mu whether the queue is empty,
+	// without touching the lock the producer needs: it is 0 exactly when n
+	// is, and otherwise between 1 and n. A single push stores it only on
+	// the 0→1 transition: the consumer polls it, so every store would
+	// fetch the line back from the consumer's core (with a full fence);
+	// batches and pops store n. It has a cache line of its own so that
+	// polling it does not slow the lock.
 	_     [64]byte
 	count atomic.Int64
 	_     [56]byte
@@ -160,7 +164,9 @@ func (q *queue) slotLocked() *Msg {
 
 func (q *queue) commitLocked() (wake func()) {
 	wake = q.addLocked()
-	q.count.Store(int64(q.n))
+	if q.n == 1 {
+		q.count.Store(1)
+	}
 	return wake
 }
 
@@ -375,10 +381,15 @@ func (q *queue) popBatch(dst []Msg) int {
 }
 
 // size returns the number of queued messages.
-func (q *queue) size() int { return int(q.count.Load()) }
+func (q *queue) size() int {
+	q.mu.Lock()
+	n := q.n
+	q.mu.Unlock()
+	return n
+}
 
 // empty reports whether nothing is queued.
-func (q *queue) empty() bool { return q.size() == 0 }
+func (q *queue) empty() bool { return q.count.Load() == 0 }
 
 // close marks the producer side gone and wakes the consumer.
 func (q *queue) close() {
