@@ -543,7 +543,8 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 // empty message whose storage is recycled, ready to be filled again. Do
 // not touch the frames' memory after SendMsg returns nil. On error m is
 // left as it was. Patterns that add envelope frames (REQ, REP) or send to
-// several peers (PUB, XPUB) copy as Send does.
+// several peers (PUB, XPUB) copy as Send does, and so does inproc for
+// messages of up to 256 bytes (m then keeps its storage).
 func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
 	if err := s.checkSend(m); err != nil {
 		return err
