@@ -23,7 +23,8 @@ type queue struct {
 	hwm int // 0 = unlimited
 
 	// ring holds the messages whose storage was moved in, in order: all
-	// of them with CONFLATE, else those the arena refers to by recRef.
+	// of them without an arena, else those the arena holds an empty
+	// record for.
 	ring []Msg
 	head int
 	rn   int
@@ -88,7 +89,8 @@ func (q *queue) setHWM(hwm int) {
 }
 
 // setConflate switches the queue to CONFLATE: only the newest message is
-// kept, so of those already queued only the last stays.
+// kept, so of those already queued only the last stays. It is called
+// before the queue has a consumer (inproc, while the pipe is wired).
 func (q *queue) setConflate() {
 	q.mu.Lock()
 	if !q.conflate && q.n > 0 {
@@ -308,21 +310,16 @@ func (q *queue) pop(m *Msg) bool {
 }
 
 // takeLocked moves the oldest message into m (q.n > 0) without updating
-// count.
-func (q *queue) takeLocked(m *Msg) (wake func()) {
-	wasFull := q.hwm > 0 && q.n >= q.hwm
+// count or waking anyone (setConflate).
+func (q *queue) takeLocked(m *Msg) {
 	if q.arena {
 		dst := unsafe.Slice(m, 1)
 		q.claimLocked(dst).copyOut(dst)
-	} else {
-		q.takeRingLocked(m)
-		q.n--
-		q.popped++
+		return
 	}
-	if wasFull && q.n < q.hwm {
-		return q.onWritable
-	}
-	return nil
+	q.takeRingLocked(m)
+	q.n--
+	q.popped++
 }
 
 // takeRingLocked moves the oldest ring message into m, recycling m's
