@@ -18,6 +18,19 @@ const (
 	readBatch  = 32       // messages decoded before they are queued together
 )
 
+// readAheadBytes caps how far a connection's reader runs ahead of the
+// socket: besides RCVHWM messages, it stops reading once the queued
+// messages hold this many payload octets, and goes on when the socket has
+// taken half of them. The kernel's socket buffer still holds what the
+// peer sends meanwhile. The cap keeps the storage that large messages
+// cycle through small enough to stay in the CPU cache: with the whole
+// RCVHWM in flight, 1000 messages of 64 KiB, the kernel copied each body
+// into memory that had left the cache, and the receiver spent a third more
+// CPU than a plain read loop (docs/performance.md). libzmq documents that
+// the actual limit may be lower than the HWM; small messages reach the
+// HWM first.
+const readAheadBytes = 256 << 10
+
 // engineError classifies why a connection ended, as libzmq's engine does:
 // connection errors and timeouts reconnect, protocol errors do not.
 type engineError struct {
@@ -385,6 +398,7 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	p.mu.Unlock()
 	p.out.setOnReadable(e.signalWriter)
 	p.in.setOnWritable(e.signalReader)
+	p.in.setByteCap(readAheadBytes)
 
 	e.wg.Add(1)
 	go e.writeLoop()
@@ -402,6 +416,7 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 
 	p.out.setOnReadable(nil)
 	p.in.setOnWritable(nil)
+	p.in.setByteCap(0)
 	p.mu.Lock()
 	if p.eng == e {
 		p.eng = nil

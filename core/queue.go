@@ -53,6 +53,14 @@ type queue struct {
 	conflate bool
 	closed   bool // no more pushes will come (producer gone)
 
+	// Read-ahead cap (a connection's inbound queue, readAheadBytes):
+	// besides the HWM, the queue is full while the ring's messages hold
+	// byteCap payload octets or more, and a refused producer is woken
+	// once they drop to half of it (byteWait).
+	rbytes   int // payload octets of the ring's messages
+	byteCap  int // 0 = none
+	byteWait bool
+
 	// onReadable is called (without mu) when the queue becomes non-empty or
 	// is closed; onWritable when it drops below its HWM. They must not block.
 	onReadable func()
@@ -101,6 +109,7 @@ func (q *queue) setConflate() {
 		q.arena, q.conflate = false, true
 		s := q.slotLocked()
 		*s = last
+		q.rbytes += s.Len()
 		q.addLocked()
 	}
 	q.arena, q.conflate = false, true
@@ -110,7 +119,39 @@ func (q *queue) setConflate() {
 }
 
 func (q *queue) fullLocked() bool {
-	return q.hwm > 0 && q.n >= q.hwm && !q.conflate
+	if q.conflate {
+		return false
+	}
+	if q.hwm > 0 && q.n >= q.hwm {
+		return true
+	}
+	if q.byteCap > 0 && q.rbytes >= q.byteCap {
+		q.byteWait = true
+		return true
+	}
+	return false
+}
+
+// setByteCap sets (or, with 0, clears) the read-ahead cap in payload
+// octets. A producer refused by the old cap is woken.
+func (q *queue) setByteCap(n int) {
+	q.mu.Lock()
+	q.byteCap = n
+	wake := q.byteWaitOverLocked()
+	q.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+}
+
+// byteWaitOverLocked returns the producer's wake-up when it was refused
+// by the read-ahead cap and the ring now holds at most half of it.
+func (q *queue) byteWaitOverLocked() func() {
+	if q.byteWait && (q.byteCap == 0 || q.rbytes <= q.byteCap/2) {
+		q.byteWait = false
+		return q.onWritable
+	}
+	return nil
 }
 
 // full reports whether a push would fail.
@@ -146,6 +187,7 @@ func (q *queue) putFree(m *Msg) {
 func (q *queue) slotLocked() *Msg {
 	if q.conflate && q.rn > 0 {
 		s := &q.ring[q.head]
+		q.rbytes -= s.Len()
 		q.putFree(s)
 		return s
 	}
@@ -205,6 +247,7 @@ func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 		q.takeFree(s)
 		s.setFrames(prefix, frames)
 		s.kind = kind
+		q.rbytes += s.Len()
 	}
 	wake := q.commitLocked()
 	q.mu.Unlock()
@@ -235,6 +278,7 @@ func (q *queue) pushMsg(prefix [][]byte, m *Msg, skip int) bool {
 		s.owned = false
 		s.kind = kindData
 		s.props = nil
+		q.rbytes += s.Len()
 		q.takeFree(m)
 	}
 	wake := q.commitLocked()
@@ -273,6 +317,7 @@ func (q *queue) putLocked(m *Msg) {
 	}
 	s := q.putRefLocked()
 	*s = *m
+	q.rbytes += s.Len()
 	q.takeFree(m)
 }
 
@@ -329,6 +374,7 @@ func (q *queue) takeRingLocked(m *Msg) {
 	q.putFree(m)
 	*m = *s
 	*s = Msg{}
+	q.rbytes -= m.Len()
 	q.head++
 	if q.head == len(q.ring) {
 		q.head = 0
@@ -366,6 +412,11 @@ func (q *queue) popBatch(dst []Msg) int {
 	var wake func()
 	if wasFull && q.n < q.hwm {
 		wake = q.onWritable
+	}
+	if q.byteWait {
+		if w := q.byteWaitOverLocked(); w != nil {
+			wake = w
+		}
 	}
 	q.mu.Unlock()
 	if cl.c != nil {
@@ -413,9 +464,13 @@ func (q *queue) drain() {
 		q.rn--
 	}
 	q.n = 0
+	q.rbytes = 0
 	q.drainArenaLocked()
 	q.count.Store(0)
 	f := q.onWritable
+	if q.byteWait {
+		q.byteWait, wasFull = false, true
+	}
 	q.mu.Unlock()
 	if wasFull && f != nil {
 		f()
