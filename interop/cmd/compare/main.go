@@ -258,9 +258,16 @@ func run(cfg config, logw io.Writer) ([]result, bool) {
 		if cfg.raw && !w.curve && w.kind == "thr" && w.transport == "tcp" && w.size == 64<<10 {
 			libs = append(libs, "raw")
 		}
-		for _, lib := range libs {
-			var rs []result
-			for i := 0; i < cfg.runs; i++ {
+		// Runs alternate between the libraries (run 1 of each, then run 2
+		// of each, ...), so that a slow phase of a shared machine does not
+		// land on one library's runs only.
+		rs := make([][]result, len(libs))
+		bad := make([]bool, len(libs))
+		for i := 0; i < cfg.runs; i++ {
+			for j, lib := range libs {
+				if bad[j] {
+					continue
+				}
 				r := runOne(cfg, lib, w)
 				if cfg.verbose || r.err != nil {
 					if r.err != nil {
@@ -270,14 +277,16 @@ func run(cfg config, logw io.Writer) ([]result, bool) {
 					}
 				}
 				if r.err != nil {
-					failed = true
-					rs = []result{r}
-					break
+					failed, bad[j] = true, true
+					rs[j] = []result{r}
+					continue
 				}
-				rs = append(rs, r)
+				rs[j] = append(rs[j], r)
 			}
-			sort.Slice(rs, func(i, j int) bool { return rs[i].elapsed < rs[j].elapsed })
-			out = append(out, rs[len(rs)/2])
+		}
+		for _, r := range rs {
+			sort.Slice(r, func(i, j int) bool { return r[i].elapsed < r[j].elapsed })
+			out = append(out, r[len(r)/2])
 		}
 	}
 	return out, failed

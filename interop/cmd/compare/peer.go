@@ -68,6 +68,9 @@ func peerMain(args []string) int {
 		fmt.Printf("ERROR library %q is not built into this binary\n", *lib)
 		return 1
 	}
+	if stop := profile(*lib, *role); stop != nil {
+		defer stop()
+	}
 	ready := func() { fmt.Println("READY") }
 	var el time.Duration
 	var err error
