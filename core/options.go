@@ -13,7 +13,8 @@ import (
 type Options struct {
 	// SendHWM (ZMQ_SNDHWM, default 1000; 0 = unlimited): messages queued per peer.
 	SendHWM int
-	// RecvHWM (ZMQ_RCVHWM, default 1000; 0 = unlimited).
+	// RecvHWM (ZMQ_RCVHWM, default 1000; 0 = unlimited). A stream
+	// connection also reads at most 256 KiB ahead (WithRecvHWM).
 	RecvHWM int
 	// Linger (ZMQ_LINGER, default -1 = wait forever; 0 for SUB/XSUB/DISH, or
 	// when the context is not blocky): how long Close keeps unsent messages.
@@ -225,6 +226,12 @@ func WithSendHWM(n int) Option {
 }
 
 // WithRecvHWM sets ZMQ_RCVHWM (default 1000, 0 = unlimited).
+//
+// A tcp, ipc or other stream connection also stops reading once the
+// messages it has queued for the socket hold 256 KiB, and reads on when
+// the socket has taken half of them; what the peer sends meanwhile waits
+// in the kernel's socket buffer. Small messages reach the HWM first. As
+// libzmq documents, the actual limit may be lower than the HWM.
 func WithRecvHWM(n int) Option {
 	return func(s *optionSetter) error {
 		if err := nonNegative("RCVHWM", n); err != nil {
