@@ -441,12 +441,13 @@ func classify(err error, handshake bool) error {
 
 // readLoop decodes frames into whole messages and queues them.
 func (e *engine) readLoop() error {
-	var staging Msg
 	var offs []int
 	var cmd []byte
 	maxSize := e.opts.MaxMsgSize
 	cmdAllowed := e.ver >= zmtp.V30
-	e.inBatch = make([]Msg, readBatch)
+	// Messages are assembled in place in inBatch[nIn]; the slot after a
+	// full batch holds the next one (flushIn moves it to the front).
+	e.inBatch = make([]Msg, readBatch+1)
 	for {
 		if e.nIn > 0 && (e.ver == zmtp.V10 || !e.rd.HasFrame()) {
 			if err := e.flushIn(); err != nil {
@@ -468,6 +469,7 @@ func (e *engine) readLoop() error {
 			return err
 		}
 		e.recvSeen.Add(1)
+		staging := &e.inBatch[e.nIn] // the message being assembled
 		if e.xform {
 			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
 				return err
@@ -520,14 +522,12 @@ func (e *engine) readLoop() error {
 		staging.kind = kindData
 		offs = offs[:0]
 		if e.sock.typ == DISH {
-			if err := dishFrames(&staging); err != nil {
+			if err := dishFrames(staging); err != nil {
 				return err
 			}
 		}
-		staging.swap(&e.inBatch[e.nIn])
 		e.nIn++
-		staging.buf = staging.buf[:0]
-		if e.nIn == len(e.inBatch) {
+		if e.nIn == readBatch {
 			if err := e.flushIn(); err != nil {
 				return err
 			}
@@ -536,7 +536,8 @@ func (e *engine) readLoop() error {
 }
 
 // flushIn queues the decoded batch, waiting for room (HWM) while the
-// connection lives.
+// connection lives. The message being assembled (inBatch[nIn]) moves to
+// the front.
 func (e *engine) flushIn() error {
 	done := 0
 	for done < e.nIn {
@@ -550,6 +551,9 @@ func (e *engine) flushIn() error {
 				return errStopped
 			}
 		}
+	}
+	if e.nIn > 0 {
+		e.inBatch[e.nIn].swap(&e.inBatch[0])
 	}
 	e.nIn = 0
 	return nil

@@ -555,3 +555,85 @@ func TestWireZMTP10Peer(t *testing.T) {
 		wExpect(t, c, want, "v1 frames")
 	})
 }
+
+// A peer's stream cut at every kind of place (inside headers and bodies,
+// between the frames of a message, after a full read batch) with PINGs
+// between the frames of a message: every message arrives whole and in
+// order, and every PING is answered.
+func TestWireSplitMultipart(t *testing.T) {
+	ctx := wCtx(t)
+	pull, ep := wBound(t, ctx, core.PULL)
+	c := wDial(t, ep)
+	wHandshake(t, c, 1, "PUSH")
+	rng := rand.New(rand.NewPCG(7, 11))
+	sizes := []int{0, 1, 255, 256, 300, 5000, 70000}
+	var stream []byte
+	var want [][][]byte
+	var cuts []int // stream offsets to pause at
+	pings := 0
+	for i := 0; i < 300; i++ {
+		nf := 1 + rng.IntN(4)
+		var msg [][]byte
+		for j := 0; j < nf; j++ {
+			size := sizes[rng.IntN(len(sizes))]
+			if i%50 < 40 {
+				size = rng.IntN(8) // runs of small messages fill whole read batches
+			}
+			body := make([]byte, size)
+			for k := range body {
+				body[k] = byte(i + j + k)
+			}
+			msg = append(msg, body)
+			flags := byte(0)
+			if j < nf-1 {
+				flags = 0x01
+			}
+			stream = append(stream, wFrame(flags, body)...)
+			if j < nf-1 && rng.IntN(4) == 0 {
+				cuts = append(cuts, len(stream)) // between two frames
+				if rng.IntN(2) == 0 {
+					stream = append(stream, wCommand("PING", []byte{0, 0, 'p'})...)
+					pings++
+				}
+			}
+		}
+		want = append(want, msg)
+		if rng.IntN(8) == 0 {
+			cuts = append(cuts, len(stream)-rng.IntN(3)) // inside the last header or body
+		}
+	}
+	cuts = append(cuts, len(stream))
+	go func() { // the peer writes while the test receives
+		prev := 0
+		for _, cut := range cuts {
+			if cut <= prev {
+				continue
+			}
+			if _, err := c.Write(stream[prev:cut]); err != nil {
+				return
+			}
+			prev = cut
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	rc, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i, w := range want {
+		m, err := pull.Recv(rc)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if len(m.Frames) != len(w) {
+			t.Fatalf("message %d: %d frames, want %d", i, len(m.Frames), len(w))
+		}
+		for j := range w {
+			if !bytes.Equal(m.Frames[j], w[j]) {
+				t.Fatalf("message %d frame %d: %d octets differ from the %d sent", i, j, len(m.Frames[j]), len(w[j]))
+			}
+		}
+	}
+	pong := wCommand("PONG", []byte("p"))
+	for i := 0; i < pings; i++ {
+		wExpect(t, c, pong, "PONG")
+	}
+}
