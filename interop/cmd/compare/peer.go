@@ -68,7 +68,7 @@ func peerMain(args []string) int {
 		fmt.Printf("ERROR library %q is not built into this binary\n", *lib)
 		return 1
 	}
-	if stop := profile(*lib, *role); stop != nil {
+	if stop := profile(*lib, *role, *ep, *size); stop != nil {
 		defer stop()
 	}
 	ready := func() { fmt.Println("READY") }

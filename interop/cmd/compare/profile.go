@@ -5,11 +5,13 @@ import (
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
+	"strings"
 )
 
 // profileEnv names a directory: each peer writes a CPU profile there
-// (<lib>.<role>.cpu.pprof), and an execution trace (<lib>.<role>.trace)
-// when traceEnv is set too. For finding where a workload's time goes.
+// (<lib>.<role>.<transport>.<size>.cpu.pprof), and an execution trace
+// (same name, .trace) when traceEnv is set too. For finding where a
+// workload's time goes; a later run of the same workload overwrites.
 const (
 	profileEnv = "ZMQKIT_COMPARE_PROFILE"
 	traceEnv   = "ZMQKIT_COMPARE_TRACE"
@@ -17,12 +19,16 @@ const (
 
 // profile starts the profiles profileEnv asks for and returns what stops
 // them, or nil.
-func profile(lib, role string) func() {
+func profile(lib, role, ep string, size int) func() {
 	dir := os.Getenv(profileEnv)
 	if dir == "" {
 		return nil
 	}
-	base := fmt.Sprintf("%s/%s.%s", dir, lib, role)
+	transport, _, _ := strings.Cut(ep, ":")
+	if lib == "raw" {
+		transport = "tcp"
+	}
+	base := fmt.Sprintf("%s/%s.%s.%s.%d", dir, lib, role, transport, size)
 	var stops []func()
 	if f, err := os.Create(base + ".cpu.pprof"); err == nil {
 		if pprof.StartCPUProfile(f) == nil {
