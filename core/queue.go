@@ -62,7 +62,8 @@ type queue struct {
 	byteWait bool
 
 	// onReadable is called (without mu) when the queue becomes non-empty or
-	// is closed; onWritable when it drops below its HWM. They must not block.
+	// is closed; onWritable when it drops below its HWM, or to half the
+	// read-ahead cap after refusing a push. They must not block.
 	onReadable func()
 	onWritable func()
 
@@ -118,6 +119,8 @@ func (q *queue) setConflate() {
 	q.mu.Unlock()
 }
 
+// fullLocked reports whether a push would be refused; a refusal by the
+// read-ahead cap is remembered, so that pops wake the producer.
 func (q *queue) fullLocked() bool {
 	if q.conflate {
 		return false
