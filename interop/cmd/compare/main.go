@@ -134,7 +134,7 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 	sizes := fs.String("sizes", "64,1024,65536", "comma-separated message sizes in bytes for PUSH/PULL")
 	n := fs.Int("n", 0, "messages per PUSH/PULL workload (0: 1,000,000 for 64 B, 400,000 for 1 KiB, 20,000 for 64 KiB; -quick: 50x fewer)")
 	rt := fs.Int("rt", 0, "round trips for the REQ/REP latency workload (0: 20,000; -quick: 1,000)")
-	runs := fs.Int("runs", 1, "runs per cell; the median is reported")
+	runs := fs.Int("runs", 1, "runs per cell, alternating between the libraries; the median is reported")
 	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one workload run")
 	raw := fs.Bool("raw", true, "add a raw loopback TCP row (net.Conn, 64 KiB writes) to tcp 64 KiB")
 	lat := fs.Bool("lat", true, "run the REQ/REP tcp latency workload")
