@@ -392,13 +392,7 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 		e.stop()
 		return &engineError{kind: errConnection, err: errStopped}
 	}
-	e.pipe = p
-	p.mu.Lock()
-	p.eng = e
-	p.mu.Unlock()
-	p.out.setOnReadable(e.signalWriter)
-	p.in.setOnWritable(e.signalReader)
-	p.in.setByteCap(readAheadBytes)
+	e.attach(p)
 
 	e.wg.Add(1)
 	go e.writeLoop()
@@ -414,6 +408,25 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	e.stop()
 	e.wg.Wait()
 
+	e.detach(p)
+	return classify(err, false)
+}
+
+// attach makes e the connection of p: linger sees its queued output and
+// pipe.terminate stops it, its writer is woken by output and its reader
+// by room in the inbound queue, which reads at most readAheadBytes ahead.
+func (e *engine) attach(p *pipe) {
+	e.pipe = p
+	p.mu.Lock()
+	p.eng = e
+	p.mu.Unlock()
+	p.out.setOnReadable(e.signalWriter)
+	p.in.setOnWritable(e.signalReader)
+	p.in.setByteCap(readAheadBytes)
+}
+
+// detach undoes attach once e's reader and writer have stopped.
+func (e *engine) detach(p *pipe) {
 	p.out.setOnReadable(nil)
 	p.in.setOnWritable(nil)
 	p.in.setByteCap(0)
@@ -422,7 +435,6 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 		p.eng = nil
 	}
 	p.mu.Unlock()
-	return classify(err, false)
 }
 
 func classify(err error, handshake bool) error {

@@ -83,12 +83,7 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 		e.stop()
 		return &engineError{kind: errConnection, err: errStopped}
 	}
-	e.pipe = p
-	p.mu.Lock()
-	p.eng = e.engine // lets linger see queued output and pipe.terminate stop us
-	p.mu.Unlock()
-	p.out.setOnReadable(e.signalWriter)
-	p.in.setOnWritable(e.signalReader)
+	e.attach(p)
 
 	if e.opts.StreamNotify {
 		e.notify() // libzmq raw_engine_t::plug: a 0-length message on connect
@@ -112,13 +107,7 @@ func (e *rawEngine) run(getPipe func(props *Properties) *pipe) error {
 	}
 	e.idle.Store(true)
 
-	p.out.setOnReadable(nil)
-	p.in.setOnWritable(nil)
-	p.mu.Lock()
-	if p.eng == e.engine {
-		p.eng = nil
-	}
-	p.mu.Unlock()
+	e.detach(p)
 	if e.appClosed.Load() {
 		return &engineError{kind: errProtocol, err: errStreamClosed}
 	}
@@ -148,11 +137,11 @@ func (e *rawEngine) notify() {
 }
 
 // readLoop delivers every read as a one-frame message, waiting while the
-// pipe's inbound queue is at its HWM (which stops reading, so TCP flow
-// control pushes back on the peer). It reads into one buffer of
-// IN_BATCH_SIZE bytes, as libzmq's raw decoder does, and copies each chunk
-// into storage of its own size, so a queue of small chunks holds little
-// memory.
+// pipe's inbound queue is at its HWM or read-ahead cap (which stops
+// reading, so TCP flow control pushes back on the peer). It reads into one
+// buffer of IN_BATCH_SIZE bytes, as libzmq's raw decoder does, and copies
+// each chunk into storage of its own size, so a queue of small chunks holds
+// little memory.
 func (e *rawEngine) readLoop() error {
 	size := e.opts.InBatchSize
 	if size <= 0 {

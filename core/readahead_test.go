@@ -3,7 +3,9 @@ package core
 import (
 	"bytes"
 	"context"
+	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +264,69 @@ func pullQueue(t *testing.T, s *Socket) *queue {
 			t.Fatal("no connection after 10s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A STREAM socket's raw connections read ahead by the same cap: a peer
+// writes 8 MiB that the application does not receive, the socket queues
+// at most the cap and one read's worth, then everything arrives in order.
+func TestStreamReadAheadCap(t *testing.T) {
+	ctx := NewContext()
+	defer ctx.Term()
+	s, err := ctx.NewSocket(STREAM, WithRecvHWM(1000), WithLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.LastEndpoint(), "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const total = 8 << 20
+	data := make([]byte, total)
+	for i := range data {
+		data[i] = byte(i / 4093)
+	}
+	go c.Write(data) // blocks in the kernel until the socket reads on
+	in := pullQueue(t, s)
+	limit := readAheadBytes + rawReadSize + rawIDRoom
+	deadline := time.Now().Add(10 * time.Second)
+	for last, stable := -1, 0; stable < 20; {
+		in.mu.Lock()
+		queued := in.rbytes
+		in.mu.Unlock()
+		if queued > limit {
+			t.Fatalf("%d octets queued, read-ahead allows %d", queued, limit)
+		}
+		if queued == last && queued > 0 {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = queued
+		if time.Now().After(deadline) {
+			t.Fatalf("queue did not settle (%d octets)", queued)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rc, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got []byte
+	for len(got) < total {
+		m, err := s.Recv(rc)
+		if err != nil {
+			t.Fatalf("after %d octets: %v", len(got), err)
+		}
+		if len(m.Frames) != 2 {
+			t.Fatalf("STREAM message of %d frames", len(m.Frames))
+		}
+		got = append(got, m.Frames[1]...)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("the bytes received differ from the bytes sent")
 	}
 }
