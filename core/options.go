@@ -126,6 +126,10 @@ type Options struct {
 	// MechanismOptions carries mechanism options by libzmq name without
 	// the ZMQ_ prefix ("PLAIN_USERNAME", "CURVE_SERVERKEY", ...).
 	MechanismOptions map[string][]byte
+	// TransportOptions carries options of transport plugins by name (the
+	// libzmq name without ZMQ_ where one exists, e.g. "WSS_HOSTNAME"); each
+	// plugin's doc lists the names it reads (WithTransportOption).
+	TransportOptions map[string]any
 	// InBatchSize (ZMQ_IN_BATCH_SIZE, default 65536 here; libzmq 8192):
 	// bytes read from a connection per system call.
 	InBatchSize int
@@ -637,6 +641,31 @@ func WithMechanism(name string, asServer bool, opts map[string][]byte) Option {
 		}
 		s.o.Mechanism, s.o.AsServer = name, asServer
 		s.o.MechanismOptions = opts
+		return nil
+	}
+}
+
+// WithTransportOption sets a transport plugin's option (default: unset).
+// Plugins export typed helpers that return the name and value, used as
+// WithTransportOption(ws.TLSConfig(cfg)); the value reaches the plugin in
+// transport.Config.Extra at the next Bind or Connect. A nil value removes
+// the option.
+func WithTransportOption(name string, value any) Option {
+	return func(s *optionSetter) error {
+		if name == "" {
+			return invalid("empty transport option name")
+		}
+		// copy on write: Options() copies share the map
+		m := make(map[string]any, len(s.o.TransportOptions)+1)
+		for k, v := range s.o.TransportOptions {
+			m[k] = v
+		}
+		if value == nil {
+			delete(m, name)
+		} else {
+			m[name] = value
+		}
+		s.o.TransportOptions = m
 		return nil
 	}
 }

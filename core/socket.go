@@ -173,6 +173,7 @@ func (s *Socket) transportConfig(endpoint string, hook transport.Hook) *transpor
 		ConnectTimeout:    o.ConnectTimeout,
 		MulticastHops:     o.MulticastHops,
 		MulticastNoLoop:   o.MulticastNoLoop,
+		Extra:             o.TransportOptions,
 	}
 }
 

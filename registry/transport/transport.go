@@ -206,7 +206,8 @@ type Config struct {
 	// datagrams back to the sending host (libzmq's default is to loop).
 	MulticastNoLoop bool
 
-	// Extra carries transport-specific options by name (e.g. ws TLS).
+	// Extra carries transport-specific options by name, as the application
+	// set them with core.WithTransportOption; transports must not modify it.
 	Extra map[string]any
 }
 
