@@ -4,8 +4,9 @@
 #   bash scripts/test.sh
 #
 # Steps (the first failure stops the run):
-#   0. install libzmq3-dev, pkg-config and gcc with apt-get if libzmq is missing
-#      (needed only by the interop module, which links libzmq through cgo)
+#   0. prerequisites: every scripts/prereq/*.sh, sourced in name order
+#      (10-libzmq.sh installs libzmq3-dev, pkg-config and gcc with apt-get
+#      if missing: the interop module links libzmq through cgo)
 #   1. gofmt check of every Go file
 #   2. go vet ./...                      (main module)
 #   3. CGO_ENABLED=0 go build ./...      (the main module is pure Go)
@@ -33,28 +34,33 @@ fail() {
 command -v go >/dev/null 2>&1 || fail "go is not installed (need Go 1.26+)"
 
 # ---------------------------------------------------------------------------
-section "0/5 prerequisites (libzmq for interop tests)"
-have_libzmq() {
-	command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq \
-		&& command -v gcc >/dev/null 2>&1
-}
-if have_libzmq; then
-	echo "libzmq $(pkg-config --modversion libzmq) found; gcc found"
-else
-	echo "libzmq, pkg-config or gcc missing: installing libzmq3-dev pkg-config gcc with apt-get"
-	command -v apt-get >/dev/null 2>&1 || fail "apt-get not available; install libzmq (>= 4.3) dev files, pkg-config and gcc by hand"
-	SUDO=""
+section "0/5 prerequisites (scripts/prereq/*.sh)"
+# apt_install PKG... installs Debian packages (with sudo when not root),
+# waiting for the dpkg lock if another install holds it.
+APT_UPDATED=""
+apt_install() {
+	command -v apt-get >/dev/null 2>&1 || fail "apt-get not available; install $* by hand"
+	local sudo=""
 	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null 2>&1 || fail "not root and sudo not available; cannot install libzmq3-dev"
-		SUDO="sudo"
+		command -v sudo >/dev/null 2>&1 || fail "not root and sudo not available; cannot install $*"
+		sudo="sudo"
 	fi
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		libzmq3-dev pkg-config gcc libc6-dev
-	have_libzmq || fail "libzmq still not found by pkg-config after install"
-	echo "installed libzmq $(pkg-config --modversion libzmq)"
-fi
+	local opts=(-o DPkg::Lock::Timeout=300 -y -q --no-install-recommends)
+	if [ -z "$APT_UPDATED" ]; then
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -q
+		APT_UPDATED=1
+	fi
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@"
+}
+# Each prerequisite script is sourced in name order, so it can export what
+# the tests need (paths of cached builds, ...). Expensive builds are cached
+# outside the checkout, keyed by version (ZMQKIT_CACHE).
+export ZMQKIT_CACHE=${ZMQKIT_CACHE:-/var/cache/zmqkit}
+for prereq in "$ROOT"/scripts/prereq/*.sh; do
+	echo "-- $(basename "$prereq")"
+	# shellcheck source=/dev/null
+	source "$prereq"
+done
 go version
 
 # ---------------------------------------------------------------------------
