@@ -140,6 +140,16 @@ type Options struct {
 	MulticastHops int
 	// MulticastNoLoop is ZMQ_MULTICAST_LOOP=0 (default: loop, false here).
 	MulticastNoLoop bool
+	// Rate (ZMQ_RATE, default 100): the multicast data rate of pgm and
+	// epgm senders in kilobits per second, repairs included.
+	Rate int
+	// RecoveryInterval (ZMQ_RECOVERY_IVL, default 10s): how long a pgm or
+	// epgm sender keeps data for repair, which also sizes the receivers'
+	// windows.
+	RecoveryInterval time.Duration
+	// MulticastMaxTPDU (ZMQ_MULTICAST_MAXTPDU, default 1500): the largest
+	// pgm or epgm packet in bytes, IP and UDP headers included.
+	MulticastMaxTPDU int
 	// Affinity (ZMQ_AFFINITY, default 0) is accepted for compatibility; Go
 	// schedules connection goroutines itself, so it has no effect.
 	Affinity uint64
@@ -182,6 +192,9 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 		TCPKeepAliveInterval: -1,
 		Mechanism:            "NULL",
 		MulticastHops:        1,
+		Rate:                 100,
+		RecoveryInterval:     10 * time.Second,
+		MulticastMaxTPDU:     1500,
 		InBatchSize:          64 << 10,
 		OutBatchSize:         64 << 10,
 	}
@@ -705,4 +718,43 @@ func WithMulticastHops(hops int) Option {
 // multicast datagrams are delivered back to the sending host.
 func WithMulticastLoop(on bool) Option {
 	return func(s *optionSetter) error { s.o.MulticastNoLoop = !on; return nil }
+}
+
+// WithRate sets ZMQ_RATE in kilobits per second (default 100): the
+// multicast data rate of pgm and epgm senders, repairs included. It must
+// be > 0.
+func WithRate(kbps int) Option {
+	return func(s *optionSetter) error {
+		if kbps <= 0 {
+			return invalid("RATE must be > 0, got %d", kbps)
+		}
+		s.o.Rate = kbps
+		return nil
+	}
+}
+
+// WithRecoveryInterval sets ZMQ_RECOVERY_IVL (default 10s): how long a pgm
+// or epgm sender keeps sent data to repair receivers' losses. libzmq counts
+// it in whole milliseconds; it must be >= 0.
+func WithRecoveryInterval(d time.Duration) Option {
+	return func(s *optionSetter) error {
+		if d < 0 {
+			return invalid("RECOVERY_IVL must be >= 0, got %v", d)
+		}
+		s.o.RecoveryInterval = d
+		return nil
+	}
+}
+
+// WithMulticastMaxTPDU sets ZMQ_MULTICAST_MAXTPDU in bytes (default 1500):
+// the largest packet a pgm or epgm socket sends, IP and UDP headers
+// included. It must be > 0.
+func WithMulticastMaxTPDU(n int) Option {
+	return func(s *optionSetter) error {
+		if n <= 0 {
+			return invalid("MULTICAST_MAXTPDU must be > 0, got %d", n)
+		}
+		s.o.MulticastMaxTPDU = n
+		return nil
+	}
 }

@@ -173,8 +173,21 @@ func (s *Socket) transportConfig(endpoint string, hook transport.Hook) *transpor
 		ConnectTimeout:    o.ConnectTimeout,
 		MulticastHops:     o.MulticastHops,
 		MulticastNoLoop:   o.MulticastNoLoop,
+		Rate:              o.Rate,
+		RecoveryInterval:  recoveryInterval(o.RecoveryInterval),
+		MulticastMaxTPDU:  o.MulticastMaxTPDU,
 		Extra:             o.TransportOptions,
 	}
+}
+
+// recoveryInterval maps ZMQ_RECOVERY_IVL to transport.Config, where 0
+// means the default: libzmq's 0 (a window of one packet) becomes the
+// shortest interval, which keeps one packet too.
+func recoveryInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return time.Nanosecond
+	}
+	return d
 }
 
 func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, string, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/registry"
@@ -52,5 +53,59 @@ func TestWithTransportOptionReachesConfigExtra(t *testing.T) {
 	}
 	if err := s.SetOption(core.WithTransportOption("", 1)); !errors.Is(err, core.ErrInvalid) {
 		t.Fatalf("empty name: %v", err)
+	}
+}
+
+// cfgSpy records each Listen's Config and refuses the bind.
+type cfgSpy struct{ seen chan transport.Config }
+
+func (s *cfgSpy) Schemes() []string    { return []string{"cfgspy"} }
+func (s *cfgSpy) Kind() transport.Kind { return transport.KindStream }
+func (s *cfgSpy) Listen(_ context.Context, _, _ string, cfg *transport.Config) (transport.Listener, error) {
+	s.seen <- *cfg
+	return nil, errSpy
+}
+func (s *cfgSpy) Dial(context.Context, string, string, *transport.Config) (transport.Conn, error) {
+	return nil, errSpy
+}
+
+// ZMQ_RATE, ZMQ_RECOVERY_IVL and ZMQ_MULTICAST_MAXTPDU: libzmq's defaults,
+// range checks, and the values reaching transport.Config.
+func TestMulticastRateOptions(t *testing.T) {
+	spy := &cfgSpy{seen: make(chan transport.Config, 4)}
+	reg := registry.New()
+	reg.RegisterTransport(spy)
+	zctx := core.NewContext(core.WithRegistry(reg))
+	t.Cleanup(func() { zctx.Term() })
+
+	s := newSock(t, zctx, core.PUB)
+	o := s.Options()
+	if o.Rate != 100 || o.RecoveryInterval != 10*time.Second || o.MulticastMaxTPDU != 1500 {
+		t.Fatalf("defaults: rate %d, recovery %v, maxtpdu %d", o.Rate, o.RecoveryInterval, o.MulticastMaxTPDU)
+	}
+	s.Bind("cfgspy://a")
+	if c := <-spy.seen; c.Rate != 100 || c.RecoveryInterval != 10*time.Second || c.MulticastMaxTPDU != 1500 {
+		t.Fatalf("default Config: rate %d, recovery %v, maxtpdu %d", c.Rate, c.RecoveryInterval, c.MulticastMaxTPDU)
+	}
+	for _, bad := range []core.Option{core.WithRate(0), core.WithRate(-1), core.WithRecoveryInterval(-time.Millisecond),
+		core.WithMulticastMaxTPDU(0), core.WithMulticastMaxTPDU(-5)} {
+		if err := s.SetOption(bad); !errors.Is(err, core.ErrInvalid) {
+			t.Errorf("out of range option accepted: %v", err)
+		}
+	}
+	if err := s.SetOption(core.WithRate(1000000), core.WithRecoveryInterval(2500*time.Millisecond), core.WithMulticastMaxTPDU(9000)); err != nil {
+		t.Fatal(err)
+	}
+	s.Bind("cfgspy://b")
+	if c := <-spy.seen; c.Rate != 1000000 || c.RecoveryInterval != 2500*time.Millisecond || c.MulticastMaxTPDU != 9000 {
+		t.Fatalf("Config: rate %d, recovery %v, maxtpdu %d", c.Rate, c.RecoveryInterval, c.MulticastMaxTPDU)
+	}
+	// libzmq's RECOVERY_IVL 0 (one packet) is not the zero Config's default
+	if err := s.SetOption(core.WithRecoveryInterval(0)); err != nil {
+		t.Fatal(err)
+	}
+	s.Bind("cfgspy://c")
+	if c := <-spy.seen; c.RecoveryInterval <= 0 || c.RecoveryInterval >= time.Millisecond {
+		t.Fatalf("RECOVERY_IVL 0 reached Config as %v", c.RecoveryInterval)
 	}
 }

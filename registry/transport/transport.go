@@ -205,6 +205,18 @@ type Config struct {
 	// MulticastNoLoop is ZMQ_MULTICAST_LOOP=0: do not deliver multicast
 	// datagrams back to the sending host (libzmq's default is to loop).
 	MulticastNoLoop bool
+	// Rate is ZMQ_RATE, the multicast data rate in kilobits per second
+	// (pgm, epgm); <=0 means libzmq's default, 100.
+	Rate int
+	// RecoveryInterval is ZMQ_RECOVERY_IVL, how long multicast data stays
+	// available for repair (pgm, epgm); <=0 means libzmq's default, 10s.
+	// (The core passes libzmq's RECOVERY_IVL 0, which keeps a single
+	// packet, as 1ns.)
+	RecoveryInterval time.Duration
+	// MulticastMaxTPDU is ZMQ_MULTICAST_MAXTPDU, the largest multicast
+	// packet in bytes, IP and UDP headers included (pgm, epgm); <=0
+	// means libzmq's default, 1500.
+	MulticastMaxTPDU int
 
 	// Extra carries transport-specific options by name, as the application
 	// set them with core.WithTransportOption; transports must not modify it.
