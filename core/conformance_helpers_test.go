@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -291,15 +290,6 @@ func cfDrainSkip(s *core.Socket, d time.Duration) [][]string {
 		}
 		out = append(out, f)
 	}
-}
-
-func cfSortedKeys(m map[string]int) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // cfFreeTCP returns a tcp endpoint on a port nobody listens on (now).

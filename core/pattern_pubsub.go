@@ -19,7 +19,6 @@ type xpub struct {
 	pending  []Msg          // XPUB: messages for the application
 	lastPipe *pipe          // XPUB_MANUAL: where the last subscription came from
 	scratch  Msg
-	oneFrame [1][]byte
 }
 
 func subsOf(p *pipe) *trie {

@@ -156,7 +156,6 @@ type router struct {
 	byID    map[string]*pipe
 	nextID  uint32
 	pending []Msg // ROUTER_NOTIFY messages waiting for recv
-	idBuf   [5]byte
 }
 
 func newRouter(s *Socket) *router {

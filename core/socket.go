@@ -40,12 +40,10 @@ type Socket struct {
 	lastEndpoint string
 
 	// frame-level API state
-	sendParts  Msg // frames gathered by SendFrame
-	sendMore   bool
-	recvParts  Msg // message being handed out by RecvFrame
-	recvIdx    int
-	rcvMore    bool
-	lastRecvMs bool
+	sendParts Msg // frames gathered by SendFrame
+	recvParts Msg // message being handed out by RecvFrame
+	recvIdx   int
+	rcvMore   bool
 
 	pollMu   sync.Mutex
 	pollers  []chan struct{}

@@ -217,7 +217,7 @@ func TestBadClientInput(t *testing.T) {
 	wantCode(t, "short READY", p.cli.Process(r[:29]), mechanism.ErrZMTPMalformedCommandReady)
 	p, r = mkReady()
 	wantCode(t, "bad READY", p.cli.Process(flip(r, len(r)-1)), mechanism.ErrZMTPCryptographic)
-	p, r = mkReady()
+	p, _ = mkReady()
 	wantCode(t, "WELCOME again", p.cli.Process(w), mechanism.ErrZMTPUnexpectedCommand)
 }
 

@@ -3,6 +3,7 @@ package curve
 import (
 	"slices"
 
+	//lint:ignore SA1019 CURVE boxes are NaCl crypto_box: XSalsa20 needs HSalsa20, which only this low-level package exports
 	xsalsa "golang.org/x/crypto/salsa20/salsa"
 
 	"github.com/zmqkit/zmqkit/plugins/curve/internal/poly1305"

@@ -143,18 +143,19 @@ func TestInvalid(t *testing.T) {
 	checkEmpty(t, tr)
 }
 
-func TestNilConfigAndContext(t *testing.T) {
+func TestNilConfig(t *testing.T) {
 	tr := New()
-	// nil contexts and configs must not panic.
-	l, err := tr.Listen(nil, "inproc", "n", nil)
+	ctx := context.Background()
+	// nil configs must not panic.
+	l, err := tr.Listen(ctx, "inproc", "n", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := tr.Dial(nil, "inproc", "n", nil)
+	d, err := tr.Dial(ctx, "inproc", "n", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := l.Accept(nil)
+	a, err := l.Accept(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

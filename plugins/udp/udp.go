@@ -298,7 +298,7 @@ func (c *conn) WriteDatagram(b []byte, to string) error {
 	if !dst.IsValid() {
 		return fmt.Errorf("%w: no destination", transport.ErrInvalidEndpoint)
 	}
-	if la, ok := c.uc.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil && dst.Addr().Is4() == false {
+	if la, ok := c.uc.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil && !dst.Addr().Is4() {
 		return fmt.Errorf("%w %q: IPv6 destination from an IPv4 socket", transport.ErrInvalidEndpoint, to)
 	}
 	_, err := c.uc.WriteToUDPAddrPort(b, dst)

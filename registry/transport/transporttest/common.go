@@ -200,7 +200,7 @@ func (s *suite) concurrent(t *testing.T) {
 			cfg.Offer = i
 			c, err := s.f.Transport.Dial(ctx(t), s.f.Scheme, addr, cfg)
 			if err != nil {
-				errs <- fmt.Errorf("Dial %d: %w", i, err)
+				errs <- fmt.Errorf("dial %d: %w", i, err)
 				return
 			}
 			dialed <- c
