@@ -62,6 +62,7 @@ type engine struct {
 	ver      zmtp.Version
 	mech     mechanism.Session
 	xform    bool
+	bat      *batchCodec // the mechanism transforms frames in batches
 	props    *Properties
 	pipe     *pipe
 
@@ -338,6 +339,9 @@ func (e *engine) mechanismHandshake() error {
 		switch sess.Status() {
 		case mechanism.Ready:
 			e.xform = sess.Transforms()
+			if bs, ok := sess.(mechanism.BatchSession); ok && e.xform {
+				e.bat = &batchCodec{sess: bs}
+			}
 			e.props = e.baseProps()
 			for _, p := range sess.PeerProperties() {
 				e.props.set(p.Name, string(p.Value))
@@ -381,6 +385,7 @@ const maxHandshakeCommand = 64 << 10
 // handshake succeeded to obtain the pipe to serve.
 func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 	e.rd = zmtp.NewReader(e.conn, e.opts.InBatchSize)
+	defer e.closeMech()
 	if err := e.handshake(); err != nil {
 		e.monitorEnd(classify(err, true), true, false)
 		e.stop()
@@ -453,6 +458,9 @@ func classify(err error, handshake bool) error {
 
 // readLoop decodes frames into whole messages and queues them.
 func (e *engine) readLoop() error {
+	if e.bat != nil {
+		return e.readLoopBatch()
+	}
 	var offs []int
 	var cmd []byte
 	maxSize := e.opts.MaxMsgSize
@@ -520,31 +528,37 @@ func (e *engine) readLoop() error {
 		if flags&zmtp.FlagMore != 0 {
 			continue
 		}
-		// whole message: build its frames and queue it
-		nf := len(offs) / 2
-		if cap(staging.fr) < nf {
-			staging.fr = make([][]byte, nf, nf+2)
+		if err := e.finishMsg(staging, offs); err != nil {
+			return err
 		}
-		staging.fr = staging.fr[:nf]
-		for i := 0; i < nf; i++ {
-			staging.fr[i] = staging.buf[offs[2*i]:offs[2*i+1]:offs[2*i+1]]
-		}
-		staging.Frames = staging.fr
-		staging.props = e.props
-		staging.kind = kindData
 		offs = offs[:0]
-		if e.sock.typ == DISH {
-			if err := dishFrames(staging); err != nil {
-				return err
-			}
-		}
-		e.nIn++
-		if e.nIn == readBatch {
-			if err := e.flushIn(); err != nil {
-				return err
-			}
+	}
+}
+
+// finishMsg completes the message assembled in staging, whose frames are
+// at offs (start, end pairs) in its buffer, and queues it with its batch.
+func (e *engine) finishMsg(staging *Msg, offs []int) error {
+	nf := len(offs) / 2
+	if cap(staging.fr) < nf {
+		staging.fr = make([][]byte, nf, nf+2)
+	}
+	staging.fr = staging.fr[:nf]
+	for i := 0; i < nf; i++ {
+		staging.fr[i] = staging.buf[offs[2*i]:offs[2*i+1]:offs[2*i+1]]
+	}
+	staging.Frames = staging.fr
+	staging.props = e.props
+	staging.kind = kindData
+	if e.sock.typ == DISH {
+		if err := dishFrames(staging); err != nil {
+			return err
 		}
 	}
+	e.nIn++
+	if e.nIn == readBatch {
+		return e.flushIn()
+	}
+	return nil
 }
 
 // flushIn queues the decoded batch, waiting for room (HWM) while the
@@ -767,6 +781,9 @@ func (e *engine) writeLoop() {
 // with their neighbours by one writev. wbuf never grows past its capacity,
 // so the iovecs that point into it stay valid until flush.
 func (e *engine) encode(body []byte, flags byte) error {
+	if e.bat != nil {
+		return e.bat.stage(e, body, flags)
+	}
 	if e.xform {
 		var err error
 		var fl byte
@@ -774,19 +791,25 @@ func (e *engine) encode(body []byte, flags byte) error {
 		if err != nil {
 			return err
 		}
-		body, flags = e.scratch3, fl
+		return e.put(e.scratch3, fl, true)
 	}
+	return e.put(body, flags, false)
+}
+
+// put adds one wire frame to the output (see encode); scratch says that
+// body is the mechanism's output in scratch3, which the next Encode reuses.
+func (e *engine) put(body []byte, flags byte, scratch bool) error {
 	const maxHeader = 10
-	// A large frame is referenced, not copied; a transformed one lives in
-	// scratch3, which the next Encode reuses, so it is written at once.
-	sealed := e.xform && e.bw != nil && len(body) >= largeFrame
-	large := sealed || e.bw != nil && !e.xform && (len(body) >= largeFrame || len(body)+maxHeader > cap(e.wbuf)-maxHeader)
+	// A large frame is referenced, not copied; one in scratch3 is written
+	// at once.
+	sealed := scratch && e.bw != nil && len(body) >= largeFrame
+	large := sealed || e.bw != nil && !scratch && (len(body) >= largeFrame || len(body)+maxHeader > cap(e.wbuf)-maxHeader)
 	need := maxHeader
 	if !large {
 		need += len(body)
 	}
 	if len(e.wbuf)+need > cap(e.wbuf) {
-		if err := e.flush(); err != nil {
+		if err := e.writeOut(); err != nil {
 			return err
 		}
 	}
@@ -800,20 +823,20 @@ func (e *engine) encode(body []byte, flags byte) error {
 		e.seg = len(e.wbuf)
 		e.iovBytes += len(body)
 		if sealed || len(e.iov) >= maxIOV || e.iovBytes >= maxIOVBytes {
-			return e.flush()
+			return e.writeOut()
 		}
 		return nil
 	}
 	if len(body) > cap(e.wbuf)-len(e.wbuf) {
 		// no writev: a frame larger than the buffer goes out on its own
-		if err := e.flush(); err != nil {
+		if err := e.writeOut(); err != nil {
 			return err
 		}
 		return e.write(body)
 	}
 	e.wbuf = append(e.wbuf, body...)
 	if len(e.wbuf) >= e.opts.OutBatchSize {
-		return e.flush()
+		return e.writeOut()
 	}
 	return nil
 }
@@ -827,6 +850,16 @@ const (
 // flush writes everything encoded so far: wbuf alone with write, or wbuf's
 // pieces and the referenced large frames together with one writev.
 func (e *engine) flush() error {
+	if e.bat != nil {
+		if err := e.bat.encode(e); err != nil {
+			return err
+		}
+	}
+	return e.writeOut()
+}
+
+// writeOut writes wbuf and e.iov (see flush).
+func (e *engine) writeOut() error {
 	var err error
 	if len(e.iov) == 0 {
 		if len(e.wbuf) > 0 {

@@ -97,6 +97,108 @@ func (r *Registry) RegisterMechanism(m mechanism.Mechanism) {
 	r.mechanisms[name] = m
 }
 
+// ErrRegistered is wrapped by TryRegisterTransport and TryRegisterMechanism
+// when a scheme or name is already taken.
+var ErrRegistered = errors.New("registry: already registered")
+
+// TryRegisterTransport adds t under each of its schemes, like
+// RegisterTransport, but returns an error wrapping ErrRegistered (and
+// registers nothing) when a scheme is taken, instead of panicking. It is
+// for plugins added at run time, such as those registry/external loads
+// "alongside" the compiled-in ones.
+func (r *Registry) TryRegisterTransport(t transport.Transport) error {
+	if t == nil || len(t.Schemes()) == 0 {
+		return fmt.Errorf("registry: transport with no scheme")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range t.Schemes() {
+		if _, dup := r.transports[s]; dup {
+			return fmt.Errorf("%w: transport scheme %q", ErrRegistered, s)
+		}
+	}
+	for _, s := range t.Schemes() {
+		r.transports[s] = t
+	}
+	return nil
+}
+
+// TryRegisterMechanism adds m under m.Name() or returns an error wrapping
+// ErrRegistered when the name is taken.
+func (r *Registry) TryRegisterMechanism(m mechanism.Mechanism) error {
+	if m == nil || m.Name() == "" || len(m.Name()) > 20 {
+		return fmt.Errorf("registry: invalid mechanism")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.mechanisms[m.Name()]; dup {
+		return fmt.Errorf("%w: mechanism %q", ErrRegistered, m.Name())
+	}
+	r.mechanisms[m.Name()] = m
+	return nil
+}
+
+// ReplaceTransport registers t under each of its schemes, taking the place
+// of whatever was registered there. It returns what it replaced, by
+// scheme (nil entries are left out). Sockets that already bound or
+// connected keep the transport they found; later binds and connects use t.
+func (r *Registry) ReplaceTransport(t transport.Transport) (replaced map[string]transport.Transport) {
+	if t == nil || len(t.Schemes()) == 0 {
+		panic("registry: transport with no scheme")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	replaced = map[string]transport.Transport{}
+	for _, s := range t.Schemes() {
+		if old, ok := r.transports[s]; ok {
+			replaced[s] = old
+		}
+		r.transports[s] = t
+	}
+	return replaced
+}
+
+// ReplaceMechanism registers m under m.Name(), taking the place of what
+// was registered there, which it returns (nil if none).
+func (r *Registry) ReplaceMechanism(m mechanism.Mechanism) (replaced mechanism.Mechanism) {
+	if m == nil || m.Name() == "" || len(m.Name()) > 20 {
+		panic("registry: invalid mechanism")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	replaced = r.mechanisms[m.Name()]
+	r.mechanisms[m.Name()] = m
+	return replaced
+}
+
+// UnregisterTransport removes the transport registered under scheme and
+// returns it (nil if there was none). When only is non-nil, the entry is
+// removed only if it is only (so that a plugin being unloaded does not
+// remove what replaced it meanwhile).
+func (r *Registry) UnregisterTransport(scheme string, only transport.Transport) transport.Transport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.transports[scheme]
+	if !ok || only != nil && t != only {
+		return nil
+	}
+	delete(r.transports, scheme)
+	return t
+}
+
+// UnregisterMechanism removes the mechanism registered as name and returns
+// it (nil if there was none); with only non-nil, only if it is only.
+func (r *Registry) UnregisterMechanism(name string, only mechanism.Mechanism) mechanism.Mechanism {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.mechanisms[name]
+	if !ok || only != nil && m != only {
+		return nil
+	}
+	delete(r.mechanisms, name)
+	return m
+}
+
 // Transport returns the transport for scheme, or an error wrapping
 // ErrUnknownTransport that names the package to import.
 func (r *Registry) Transport(scheme string) (transport.Transport, error) {

@@ -130,3 +130,49 @@ func TestSplitEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestReplaceAndUnregister(t *testing.T) {
+	r := registry.New()
+	a := &fakeTransport{[]string{"tcp"}}
+	b := &fakeTransport{[]string{"tcp", "tcp6"}}
+	r.RegisterTransport(a)
+	if err := r.TryRegisterTransport(b); !errors.Is(err, registry.ErrRegistered) {
+		t.Fatalf("TryRegisterTransport over tcp = %v, want ErrRegistered", err)
+	}
+	if got := strings.Join(r.Transports(), ","); got != "tcp" {
+		t.Fatalf("a refused TryRegisterTransport registered something: %q", got)
+	}
+	old := r.ReplaceTransport(b)
+	if len(old) != 1 || old["tcp"] != transport.Transport(a) {
+		t.Fatalf("ReplaceTransport replaced %v, want tcp: a", old)
+	}
+	if got, _ := r.Transport("tcp6"); got != transport.Transport(b) {
+		t.Fatalf("tcp6 is %v", got)
+	}
+	if r.UnregisterTransport("tcp", a) != nil {
+		t.Fatal("UnregisterTransport with the wrong owner removed the entry")
+	}
+	if r.UnregisterTransport("tcp", b) != transport.Transport(b) || r.UnregisterTransport("tcp6", nil) == nil {
+		t.Fatal("UnregisterTransport did not remove b")
+	}
+	if _, err := r.Transport("tcp"); !errors.Is(err, registry.ErrUnknownTransport) {
+		t.Fatalf("tcp after unregistering: %v", err)
+	}
+
+	m1, m2 := &fakeMech{"CURVE"}, &fakeMech{"CURVE"}
+	if err := r.TryRegisterMechanism(m1); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.TryRegisterMechanism(m2); !errors.Is(err, registry.ErrRegistered) {
+		t.Fatalf("second TryRegisterMechanism = %v", err)
+	}
+	if r.ReplaceMechanism(m2) != mechanism.Mechanism(m1) {
+		t.Fatal("ReplaceMechanism did not return m1")
+	}
+	if r.UnregisterMechanism("CURVE", m1) != nil || r.UnregisterMechanism("CURVE", m2) == nil {
+		t.Fatal("UnregisterMechanism owner check")
+	}
+	if len(r.Mechanisms()) != 0 {
+		t.Fatal("mechanism left")
+	}
+}

@@ -121,8 +121,9 @@ type session struct {
 	encPrefix, decPrefix [16]byte
 	encKey, decKey       [32]byte // per-direction XSalsa20 keys of MESSAGE boxes
 
-	status string // server: ZAP status code
-	props  []mechanism.Property
+	status   string // server: ZAP status code
+	props    []mechanism.Property
+	exported bool // ExportState handed the data phase over
 }
 
 func protoErr(code uint32, format string, args ...any) error {
@@ -484,6 +485,9 @@ func (s *session) messageKeys() {
 // Encode boxes one frame into a MESSAGE command, sent as a data frame
 // with no flags, as libzmq does: MORE and COMMAND travel inside the box.
 func (s *session) Encode(dst, body []byte, flags byte) ([]byte, byte, error) {
+	if s.exported {
+		return dst, 0, errExported
+	}
 	n := s.nextNonce()
 	var short [8]byte
 	binary.BigEndian.PutUint64(short[:], n)
@@ -502,6 +506,9 @@ func (s *session) Encode(dst, body []byte, flags byte) ([]byte, byte, error) {
 // Decode opens one MESSAGE; the returned flags carry MORE and COMMAND
 // from inside the box. body is not modified.
 func (s *session) Decode(dst, body []byte, _ byte) ([]byte, byte, error) {
+	if s.exported {
+		return dst, 0, errExported
+	}
 	if len(body) <= 1 || len(body) <= int(body[0]) {
 		return dst, 0, protoErr(mechanism.ErrZMTPMalformedCommandUnspec, "malformed command")
 	}

@@ -92,6 +92,56 @@ type Session interface {
 	Decode(dst, body []byte, flags byte) ([]byte, byte, error)
 }
 
+// Frame is one traffic frame: its body and its ZMTP flags (more 0x01,
+// command 0x04).
+type Frame struct {
+	Body  []byte
+	Flags byte
+}
+
+// BatchSession is implemented by sessions that transform traffic frames
+// more cheaply in batches than one at a time: above all a session whose
+// mechanism runs in another process (registry/external), where every call
+// crosses the process boundary. When a Ready session that Transforms
+// implements it, the core calls EncodeBatch and DecodeBatch instead of
+// Encode and Decode: the writer with the frames of one write batch, the
+// reader with the wire frames it has received and buffered.
+type BatchSession interface {
+	Session
+	// EncodeBatch encodes frames in order, as Encode would one at a time,
+	// appending the wire bodies to dst. It sets out[i] (len(out) is at
+	// least len(frames)) to the wire body, a slice of the returned buffer,
+	// and wire flags of frames[i]. The frames are not modified.
+	EncodeBatch(dst []byte, frames, out []Frame) ([]byte, error)
+	// DecodeBatch reverses EncodeBatch for wire frames, in order. It
+	// returns how many frames it decoded into out: on an error, the frames
+	// before the one that failed are decoded and n counts them.
+	DecodeBatch(dst []byte, frames, out []Frame) (buf []byte, n int, err error)
+}
+
+// StateExporter is implemented by sessions that can hand over their
+// negotiated data-phase state once Ready: the keys and counters of this
+// one connection, never long-term secrets. An out-of-process mechanism
+// (registry/external) uses it, when the user opts in, so that the
+// handshake runs in the plugin and the data phase in the host, as kernel
+// TLS does. After ExportState the session must refuse Encode and Decode:
+// the state, nonces included, now belongs to the importer.
+type StateExporter interface {
+	ExportState() ([]byte, error)
+}
+
+// StateImporter is implemented by mechanisms that can carry on a session
+// from the state a StateExporter of the same mechanism exported. The
+// imported session is Ready; cfg is the connection's Config, and props
+// the peer's properties as the handshake gave them.
+type StateImporter interface {
+	ImportSession(state []byte, cfg *Config, props []Property) (Session, error)
+}
+
+// Sessions that hold resources beyond memory (a session running in
+// another process) implement io.Closer: the core calls Close once, when
+// the connection ends, whether or not the handshake succeeded.
+
 // ZAPRequest is an RFC 27 request, minus version and request id.
 type ZAPRequest struct {
 	Domain      string

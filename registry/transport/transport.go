@@ -103,6 +103,19 @@ type Conn interface {
 	FD() int
 }
 
+// DirectConn is implemented by stream connections whose bytes are exactly
+// the bytes read from and written to their OS descriptor (FD), with
+// nothing added, buffered or kept in user space: plain tcp, ipc and vmci
+// sockets (sockio.Conn). Whoever holds a duplicate of that descriptor can
+// carry the connection on alone, so an out-of-process plugin hands such a
+// descriptor to the host (registry/external), whose engine then does the
+// I/O itself. A connection whose bytes are transformed (TLS, ...) must not
+// implement it, or must return false.
+type DirectConn interface {
+	Conn
+	Direct() bool
+}
+
 // StreamConn is a reliable, ordered byte stream.
 type StreamConn interface {
 	Conn

@@ -27,6 +27,7 @@ var (
 	_ transport.StreamConn    = (*Conn)(nil)
 	_ transport.Buffers       = (*Conn)(nil)
 	_ transport.BuffersReader = (*Conn)(nil)
+	_ transport.DirectConn    = (*Conn)(nil)
 )
 
 // NewConn wraps c with the endpoint strings of both ends (e.g.
@@ -48,6 +49,10 @@ func (c *Conn) RemoteAddress() string { return c.remote }
 // PeerAddress is the Peer-Address property: the peer's numeric IP for
 // tcp, empty where there is none.
 func (c *Conn) PeerAddress() string { return c.peer }
+
+// Direct reports that the connection's bytes are those of its descriptor
+// (transport.DirectConn): true when it has one.
+func (c *Conn) Direct() bool { return c.fd >= 0 }
 
 // FD is the connection's OS descriptor (not a duplicate), or -1; it is
 // only meaningful until Close.
