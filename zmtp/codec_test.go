@@ -518,3 +518,34 @@ func TestReaderDirectScatter(t *testing.T) {
 		}
 	}
 }
+
+// A body larger than the first allocation (bodyChunk) is read in several
+// direct reads; only the last may read ahead into the buffer, since the
+// bytes after an earlier piece are still the body's.
+func TestReaderDirectScatterHugeBody(t *testing.T) {
+	var frames [][]byte
+	for i, n := range []int{bodyChunk + 12345, 3<<20 + 7, 10, 2 << 20} {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(j*7 + i)
+		}
+		frames = append(frames, b)
+	}
+	var stream []byte
+	for _, f := range frames {
+		stream = AppendFrame(stream, f, 0)
+	}
+	for _, max := range []int{1 << 30, 1<<20 + 3, 70 << 10} {
+		rd := NewReader(&scatterReader{r: bytes.NewReader(stream), max: max}, 8192)
+		for i, want := range frames {
+			_, n, err := rd.ReadHeader(-1, true)
+			if err != nil {
+				t.Fatalf("max %d, frame %d: %v", max, i, err)
+			}
+			got, err := rd.ReadBody(nil, n)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("max %d, frame %d: body differs (%v)", max, i, err)
+			}
+		}
+	}
+}

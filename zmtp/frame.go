@@ -112,14 +112,19 @@ func NewReader(r io.Reader, size int) *Reader {
 }
 
 // readDirect fills seg straight from the connection; with scatter reads
-// the bytes that follow land in buf (at most directSpare of them).
-func (r *Reader) readDirect(seg []byte) error {
+// and last set (seg ends the frame) the bytes that follow land in buf (at
+// most directSpare of them). Before the frame's last piece nothing may be
+// read ahead: those bytes are still the body's.
+func (r *Reader) readDirect(seg []byte, last bool) error {
 	if r.rv == nil || r.rpos != r.wpos {
 		_, err := io.ReadFull(r.r, seg)
 		return err
 	}
 	r.rpos, r.wpos = 0, 0
 	spare := r.buf[:directSpare]
+	if !last {
+		spare = nil
+	}
 	for len(seg) > 0 {
 		r.iov[0], r.iov[1] = seg, spare
 		k, err := r.rv.ReadBuffers(r.iov)
@@ -322,7 +327,7 @@ func (r *Reader) ReadBody(dst []byte, size int) ([]byte, error) {
 		seg := dst[len(dst) : len(dst)+n]
 		var err error
 		if n >= directRead {
-			err = r.readDirect(seg)
+			err = r.readDirect(seg, n == want)
 			r.maxRead = smallRead
 		} else {
 			err = r.ReadFull(seg)
