@@ -17,6 +17,7 @@ type Conn struct {
 
 	wbMu sync.Mutex
 	wb   net.Buffers // reused by WriteBuffers
+	wv   *Writev     // gather writes where net.Buffers would not writev
 
 	rvOnce sync.Once
 	rv     *Readv // scatter reads, made on first use
@@ -33,11 +34,16 @@ var (
 // NewConn wraps c with the endpoint strings of both ends (e.g.
 // "tcp://127.0.0.1:5555") and the Peer-Address property value.
 func NewConn(c net.Conn, local, remote, peer string) *Conn {
-	fd := -1
+	conn := &Conn{Conn: c, fd: -1, local: local, remote: remote, peer: peer}
 	if sc, ok := c.(syscall.Conn); ok {
-		fd = FD(sc)
+		conn.fd = FD(sc)
+		switch c.(type) {
+		case *net.TCPConn, *net.UnixConn: // net.Buffers writes these with writev
+		default:
+			conn.wv, _ = NewWritev(sc) // nil where unsupported: net.Buffers
+		}
 	}
-	return &Conn{Conn: c, fd: fd, local: local, remote: remote, peer: peer}
+	return conn
 }
 
 // LocalAddress is the local endpoint ("" when the socket is unnamed).
@@ -63,6 +69,9 @@ func (c *Conn) FD() int { return c.fd }
 func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) {
 	c.wbMu.Lock()
 	defer c.wbMu.Unlock()
+	if c.wv != nil {
+		return c.wv.WriteBuffers(bufs)
+	}
 	c.wb = append(c.wb[:0], bufs...) // WriteTo consumes its receiver: copy
 	b := c.wb
 	n, err := b.WriteTo(c.Conn)

@@ -3,7 +3,9 @@
 // only parses its addresses and sets its socket options:
 //
 //   - Conn wraps a connected net.Conn as a transport.StreamConn that also
-//     writes with writev (transport.Buffers) and reads with readv
+//     writes with writev (transport.Buffers; through net.Buffers for TCP
+//     and Unix sockets, through Writev for any other socket such as
+//     AF_VSOCK) and reads with readv
 //     (transport.BuffersReader), so the core can read a large frame body
 //     straight into a message and the next frame header into its read
 //     buffer with one system call;
@@ -19,8 +21,9 @@ import (
 	"syscall"
 )
 
-// ErrUnsupported is returned where scatter reads are not available.
-var ErrUnsupported = errors.New("sockio: scatter reads not supported")
+// ErrUnsupported is returned where scatter reads or gather writes are not
+// available.
+var ErrUnsupported = errors.New("sockio: scatter/gather I/O not supported")
 
 // Readv reads from one connection into several buffers with one readv
 // system call, waiting through the Go poller (so read deadlines apply).
