@@ -168,10 +168,8 @@ func TestDraftMultipartSendFails(t *testing.T) {
 		m := core.NewMsgString("a", "b")
 		m.SetRoutingID(1)
 		cfExpectErr(t, s.TrySend(m), core.ErrInvalid)
-		if err := s.SendFrame(context.Background(), []byte("a"), true); err != nil {
-			t.Fatalf("%v: SendFrame(more): %v", typ, err)
-		}
-		cfExpectErr(t, s.SendFrame(context.Background(), []byte("b"), false), core.ErrInvalid)
+		// libzmq refuses ZMQ_SNDMORE on the first frame already
+		cfExpectErr(t, s.SendFrame(context.Background(), []byte("a"), true), core.ErrInvalid)
 		s.Close()
 	}
 	// receive-only and send-only types

@@ -125,9 +125,10 @@ func (c *Context) Shutdown() {
 }
 
 // Term shuts the context down and closes every socket still open, each
-// with its linger: queued messages are given LINGER to reach peers that are
-// connected (an infinite linger ends when no peer can take them). It
-// returns when every socket is closed (zmq_ctx_term).
+// with its linger: queued messages are given LINGER to reach their peers,
+// also peers of a Connect that appear later (see Socket.Close). With the
+// default infinite linger it waits until they are delivered, as libzmq's
+// zmq_ctx_term. It returns when every socket is closed.
 func (c *Context) Term() error {
 	return c.TermContext(context.Background())
 }

@@ -17,7 +17,9 @@ type Options struct {
 	// connection also reads at most 256 KiB ahead (WithRecvHWM).
 	RecvHWM int
 	// Linger (ZMQ_LINGER, default -1 = wait forever; 0 for SUB/XSUB/DISH, or
-	// when the context is not blocky): how long Close keeps unsent messages.
+	// when the context is not blocky): how long Close and Term keep unsent
+	// messages for their peers, also for a connected peer that is not
+	// there yet.
 	Linger time.Duration
 	// SendTimeout (ZMQ_SNDTIMEO, default -1 = block): used when a send's
 	// context has no deadline; then the send fails with ErrWouldBlock.
@@ -259,7 +261,10 @@ func WithRecvHWM(n int) Option {
 	}
 }
 
-// WithLinger sets ZMQ_LINGER (default -1 = infinite; 0 for SUB/XSUB/DISH).
+// WithLinger sets ZMQ_LINGER (default -1 = infinite; 0 for SUB/XSUB/DISH):
+// how long Close and Term wait for queued messages to reach their peers,
+// including the peer of a Connect that has not appeared yet. With -1 they
+// wait until the messages are delivered or reconnecting stops.
 func WithLinger(d time.Duration) Option {
 	return func(s *optionSetter) error {
 		if d < 0 {

@@ -103,10 +103,11 @@ func (p *pipe) applyHWM(snd, rcv int) {
 }
 
 // pendingOut reports whether outbound messages still wait for a
-// connection that can take them. With a finite linger a connecter that is
-// still trying counts; with an infinite one only a connection that is up
-// or being set up does, so Close always returns.
-func (p *pipe) pendingOut(finite bool) bool {
+// connection that can take them: a connection that is up, or a connecter
+// that keeps trying (libzmq's zmq_ctx_term waits for those too, forever
+// under the default linger). A connecter that gave up (RECONNECT_IVL -1,
+// RECONNECT_STOP) leaves nothing pending.
+func (p *pipe) pendingOut() bool {
 	p.mu.Lock()
 	e, cn := p.eng, p.cn
 	p.mu.Unlock()
@@ -119,10 +120,7 @@ func (p *pipe) pendingOut(finite bool) bool {
 	if cn == nil || p.out.empty() {
 		return false
 	}
-	if cn.isGivenUp() {
-		return false
-	}
-	return finite || cn.attempting.Load()
+	return !cn.isGivenUp()
 }
 
 // terminate closes the connection behind the pipe and detaches it.

@@ -200,8 +200,7 @@ type connecter struct {
 	endpoint string
 	rid      []byte // CONNECT_ROUTING_ID for the peer
 
-	attempting atomic.Bool // a dial or handshake is in flight
-	gaveUp     atomic.Bool
+	gaveUp atomic.Bool
 
 	mu      sync.Mutex
 	pipe    *pipe // persistent pipe (not IMMEDIATE)
@@ -292,10 +291,8 @@ func (c *connecter) run() {
 		if c.isStopped() {
 			return
 		}
-		c.attempting.Store(true)
 		conn, err := c.tr.Dial(c.ctx, c.scheme, c.addr, cfg)
 		if err != nil {
-			c.attempting.Store(false)
 			if c.isStopped() {
 				return
 			}
@@ -350,7 +347,6 @@ func (c *connecter) run() {
 			transient = p
 			return p
 		})
-		c.attempting.Store(false)
 		c.mu.Lock()
 		c.eng = nil
 		c.mu.Unlock()

@@ -34,6 +34,7 @@ type Socket struct {
 	sendBuf                  Msg // frame headers of the message being sent (mu)
 
 	closed       bool
+	termClosed   bool // closed by the context's termination: calls report ErrTerminated
 	binds        []*binding
 	connects     []*connecter
 	inprocConns  []*inprocConn
@@ -232,12 +233,19 @@ func (s *Socket) checkScheme(op, scheme string) error {
 	return nil
 }
 
+// checkUsable reports why the socket can not be used (s.mu held). Calls
+// woken by the context's termination report ErrTerminated, also when Term
+// has closed the socket meanwhile; a socket the application closed itself
+// reports ErrClosed.
 func (s *Socket) checkUsable() error {
-	if s.closed {
+	if s.closed && !s.termClosed {
 		return ErrClosed
 	}
 	if s.ctx.terminated() {
 		return ErrTerminated
+	}
+	if s.closed {
+		return ErrClosed
 	}
 	return nil
 }
@@ -399,8 +407,12 @@ func (s *Socket) Disconnect(endpoint string) error {
 }
 
 // Close closes the socket (zmq_close). Messages still queued get LINGER to
-// reach connected peers; Close returns when they are sent, when the linger
-// expires, or when no peer can take them. It always returns.
+// reach their peers, including peers of a Connect that are not there yet
+// and may appear later: Close returns when everything is sent, when the
+// linger expires, or when no connection will ever take them (reconnecting
+// is off or was stopped). With the default linger (-1) it waits for as
+// long as that takes, as libzmq's zmq_ctx_term does; bound the wait with
+// WithLinger or Context.TermContext.
 func (s *Socket) Close() error {
 	s.closeContext(context.Background())
 	return nil
@@ -414,6 +426,7 @@ func (s *Socket) closeContext(ctx context.Context) {
 		return
 	}
 	s.closed = true
+	s.termClosed = s.ctx.terminated()
 	close(s.done)
 	binds := s.binds
 	s.binds = nil
@@ -453,8 +466,9 @@ func (s *Socket) closeContext(ctx context.Context) {
 	s.ctx.remove(s)
 }
 
-// linger waits until no connected pipe has anything queued, the linger
-// expires, or ctx is done.
+// linger waits until no pipe has anything queued for a connection that is
+// up or may still come (pipe.pendingOut), the linger expires, or ctx is
+// done.
 func (s *Socket) linger(ctx context.Context, linger time.Duration) {
 	var deadline <-chan time.Time
 	if linger > 0 {
@@ -468,7 +482,7 @@ func (s *Socket) linger(ctx context.Context, linger time.Duration) {
 		s.mu.Lock()
 		busy := false
 		for _, p := range s.pipes {
-			if p.pendingOut(linger > 0) {
+			if p.pendingOut() {
 				busy = true
 				break
 			}
@@ -595,6 +609,18 @@ func (s *Socket) SendFrame(ctx context.Context, frame []byte, more bool) error {
 	// the frame after the routing id ends the message.
 	if more && s.typ == STREAM && len(s.sendParts.Frames) == 1 {
 		more = false
+	}
+	if more && len(s.sendParts.Frames) == 0 {
+		// libzmq's xsend sees each frame: types that send nothing refuse
+		// the first one, single-frame types refuse MORE at once
+		if !s.typ.canSend() {
+			s.mu.Unlock()
+			return opErr("send", "", ErrNotSupported)
+		}
+		if s.typ.ThreadSafe() {
+			s.mu.Unlock()
+			return opErr("send", "", invalid("%v sockets send single-frame messages", s.typ))
+		}
 	}
 	if more {
 		parts := append(s.sendParts.Frames, append([]byte(nil), frame...))

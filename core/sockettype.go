@@ -89,3 +89,13 @@ func (t SocketType) ThreadSafe() bool {
 	}
 	return false
 }
+
+// canSend reports whether the type sends messages at all (libzmq's xsend
+// of PULL, SUB, DISH and GATHER fails with ENOTSUP).
+func (t SocketType) canSend() bool {
+	switch t {
+	case PULL, SUB, DISH, GATHER:
+		return false
+	}
+	return true
+}

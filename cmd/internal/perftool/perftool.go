@@ -1,12 +1,31 @@
-// Package perftool holds what zmqkit's ports of libzmq's perf tools
-// (local_thr, remote_thr, local_lat, remote_lat) share: libzmq's argument
-// handling and error reporting, and the CURVE keys its tools use.
+// Package perftool holds zmqkit's ports of libzmq's perf tools
+// (local_thr, remote_thr, local_lat, remote_lat): their command lines,
+// their measurement loops, their error reporting, and the CURVE keys
+// libzmq's tools use. Each command's main is one call to Tool.Main, so the
+// tools run in-process in tests.
+//
+// The command lines are libzmq's, positional:
+//
+//	local_thr  <bind-to>    <message-size> <message-count> [<enable_curve>]
+//	remote_thr <connect-to> <message-size> <message-count> [<enable_curve>]
+//	local_lat  <bind-to>    <message-size> <roundtrip-count>
+//	remote_lat <connect-to> <message-size> <roundtrip-count>
+//
+// -h or --help prints the usage and exits 0. A wrong number of arguments,
+// a size or count that is not a number (or a size below 0, a count below
+// 1) or an <enable_curve> other than 0 or 1 prints the usage on stderr and
+// exits 2, before any socket is made. Errors of the run itself print
+// libzmq's "error in zmq_...: ..." line and exit 255 (libzmq's -1).
 package perftool
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/zmqkit/zmqkit/core"
 )
@@ -19,32 +38,138 @@ const (
 	ClientSecretKey = "9R9bV}[6z6DC-%$!jTVTKvWc=LEL{4i4gzUe$@Zx"
 )
 
-// Fail prints libzmq's tools' error line and exits with their status (-1).
-func Fail(what string, err error) {
-	fmt.Printf("error in %s: %v\n", what, err)
-	os.Exit(255)
+// Params are a tool's parsed arguments.
+type Params struct {
+	Endpoint string // <bind-to> or <connect-to>
+	Size     int    // <message-size>, >= 0
+	Count    int    // <message-count> or <roundtrip-count>, >= 1
+	Curve    bool   // <enable_curve> (throughput tools only)
 }
 
-// Atoi parses like C's atoi as the tools use it: 0 on garbage.
-func Atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
+// Tool is one of the perf tools.
+type Tool struct {
+	Name    string   // "local_thr"
+	Args    []string // positional argument names, e.g. "bind-to"
+	Curve   bool     // takes the optional <enable_curve> argument
+	Summary string   // one paragraph for -h
+	// Run measures; what it prints goes to out. A *StepError reports
+	// the libzmq call that failed.
+	Run func(p Params, out io.Writer) error
 }
 
-// Args checks the command line: three arguments (endpoint, message size,
-// count), plus an optional fourth <enable_curve> when curveArg. It prints
-// usage and exits like libzmq's tools otherwise.
-func Args(usage string, curveArg bool) (endpoint string, size, count int, curve bool) {
-	n := len(os.Args)
-	if n != 4 && !(curveArg && n == 5) {
-		fmt.Printf("usage: %s\n", usage)
-		os.Exit(1)
+// StepError is a failure of the measurement: the libzmq call it stands
+// for (e.g. "zmq_bind") and why.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return "error in " + e.Step + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Fail wraps err as the failure of libzmq call step.
+func Fail(step string, err error) error { return &StepError{Step: step, Err: err} }
+
+// ErrBadSize is a received message whose size is not <message-size>.
+var ErrBadSize = errors.New("message of incorrect size received")
+
+// Exit statuses.
+const (
+	ExitOK    = 0
+	ExitFail  = 255 // libzmq's tools exit with -1
+	ExitUsage = 2   // as Go's flag package
+)
+
+// usageLine is "usage: NAME <a> <b> [<enable_curve>]".
+func (t Tool) usageLine() string {
+	var b strings.Builder
+	b.WriteString("usage: ")
+	b.WriteString(t.Name)
+	for _, a := range t.Args {
+		b.WriteString(" <" + a + ">")
 	}
-	curve = n == 5 && Atoi(os.Args[4]) != 0
-	return os.Args[1], Atoi(os.Args[2]), Atoi(os.Args[3]), curve
+	if t.Curve {
+		b.WriteString(" [<enable_curve>]")
+	}
+	return b.String()
+}
+
+func (t Tool) usage(w io.Writer) {
+	fmt.Fprintln(w, t.usageLine())
+	if t.Summary != "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, t.Summary)
+	}
+	if t.Curve {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "<enable_curve> 1 secures the connection with CURVE and libzmq's perf-tool keys; 0 (the default) does not.")
+	}
+}
+
+// Parse checks the command line (without the program name). On -h it
+// returns ok false and code ExitOK after printing the usage to stdout; on
+// bad arguments ok false and ExitUsage after printing the problem and the
+// usage to stderr.
+func (t Tool) Parse(args []string, stdout, stderr io.Writer) (p Params, code int, ok bool) {
+	fs := flag.NewFlagSet(t.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	bad := func(format string, a ...any) (Params, int, bool) {
+		fmt.Fprintf(stderr, "%s: "+format+"\n", append([]any{t.Name}, a...)...)
+		t.usage(stderr)
+		return Params{}, ExitUsage, false
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			t.usage(stdout)
+			return Params{}, ExitOK, false
+		}
+		return bad("%v", err)
+	}
+	pos := fs.Args()
+	n := len(t.Args)
+	if len(pos) != n && !(t.Curve && len(pos) == n+1) {
+		return bad("want %d arguments, got %d", n, len(pos))
+	}
+	p.Endpoint = pos[0]
+	if !strings.Contains(p.Endpoint, "://") {
+		return bad("<%s> %q is not an endpoint (transport://address)", t.Args[0], p.Endpoint)
+	}
+	var err error
+	if p.Size, err = strconv.Atoi(pos[1]); err != nil || p.Size < 0 {
+		return bad("<%s> %q is not a size (an integer >= 0)", t.Args[1], pos[1])
+	}
+	if p.Count, err = strconv.Atoi(pos[2]); err != nil || p.Count < 1 {
+		return bad("<%s> %q is not a count (an integer >= 1)", t.Args[2], pos[2])
+	}
+	if len(pos) == n+1 {
+		switch pos[n] {
+		case "0":
+		case "1":
+			p.Curve = true
+		default:
+			return bad("<enable_curve> %q is neither 0 nor 1", pos[n])
+		}
+	}
+	return p, ExitOK, true
+}
+
+// Main parses args and runs the tool; it returns the exit status.
+func (t Tool) Main(args []string, stdout, stderr io.Writer) int {
+	p, code, ok := t.Parse(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if err := t.Run(p, stdout); err != nil {
+		// libzmq's tools print their errors on stdout
+		fmt.Fprintln(stdout, err)
+		return ExitFail
+	}
+	return ExitOK
+}
+
+// Exec runs the tool as the process's main: it does not return.
+func (t Tool) Exec() {
+	os.Exit(t.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // CurveServer returns the option that makes a socket a CURVE server with
