@@ -93,7 +93,7 @@ func describe(ev core.MonitorEvent) eventInfo {
 		if iv == 0 {
 			iv = time.Duration(ev.Value) * time.Millisecond
 		}
-		in.Detail = "retry in " + iv.String()
+		in.Detail = "retry in " + iv.Round(time.Millisecond).String()
 	case core.EventConnectDelayed:
 		if errno == 0 {
 			errno = syscall.Errno(ev.Value)
@@ -111,6 +111,10 @@ func describe(ev core.MonitorEvent) eventInfo {
 			in.Hint = "no ZAP handler: a PLAIN server needs users (--plain-allow/--plain-users)"
 		case syscall.ETIMEDOUT, syscall.EAGAIN:
 			in.Hint = "the peer did not finish the handshake in time (not ZeroMQ, or a different mechanism/version?)"
+		case syscall.EPIPE, syscall.ECONNRESET:
+			if ev.Event == core.EventHandshakeFailedNoDetail {
+				in.Hint = "the peer hung up during the handshake: it refused us (wrong CURVE server key or credentials?) or is not ZeroMQ"
+			}
 		}
 	case core.EventHandshakeFailedProtocol:
 		code := ev.ProtocolError
@@ -136,6 +140,13 @@ func describe(ev core.MonitorEvent) eventInfo {
 	case core.EventDisconnected:
 		if errno != 0 {
 			in.Detail = errnoName(errno)
+		}
+	case core.EventClosed:
+		if errno != 0 {
+			in.Detail = errnoName(errno)
+		}
+		if ev.Err != nil && strings.Contains(ev.Err.Error(), "refused") {
+			in.Hint = "nothing is listening there"
 		}
 	}
 	if ev.Event == core.EventConnectRetried && ev.Err != nil {
@@ -175,7 +186,7 @@ func problem(ev core.MonitorEvent) string {
 	switch ev.Event {
 	case core.EventHandshakeFailedNoDetail, core.EventHandshakeFailedProtocol, core.EventHandshakeFailedAuth,
 		core.EventBindFailed, core.EventAcceptFailed:
-	case core.EventConnectRetried:
+	case core.EventConnectRetried, core.EventClosed:
 		if ev.Err == nil {
 			return ""
 		}

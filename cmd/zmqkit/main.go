@@ -74,7 +74,7 @@ func lookup(name string) *command {
 }
 
 func init() {
-	commands = []*command{catCmd, keygenCmd, pluginsCmd}
+	commands = []*command{catCmd, monitorCmd, keygenCmd, pluginsCmd}
 }
 
 func main() {

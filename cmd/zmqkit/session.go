@@ -98,7 +98,7 @@ func (s *session) watchProblems(sock *core.Socket, verbose bool) {
 			s.lastProblem = p
 			s.mu.Unlock()
 			// Say each distinct problem once in a row (reconnects repeat).
-			if !verbose && p != last && ev.Event != core.EventConnectRetried {
+			if !verbose && p != last && ev.Event != core.EventConnectRetried && ev.Event != core.EventClosed {
 				fmt.Fprintf(s.e.stderr, "zmqkit %s: %s\n", s.e.cmd, p)
 			}
 			last = p
