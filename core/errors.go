@@ -45,6 +45,12 @@ var (
 	ErrMsgSize = errors.New("zmq: message too long")
 	// ErrProtocol: a peer broke the protocol (EPROTO).
 	ErrProtocol = errors.New("zmq: protocol error")
+	// ErrFault: ConnectPeer on a socket with IMMEDIATE set (EFAULT).
+	ErrFault = errors.New("zmq: bad address")
+	// ErrNoThread: libzmq's EMTHREAD, "no I/O thread available". zmqkit
+	// never returns it (connections need no I/O thread); it is here so
+	// that every libzmq errno has its sentinel (ErrnoError).
+	ErrNoThread = errors.New("zmq: no thread available")
 )
 
 // Error describes a failed socket operation. It unwraps to one of the

@@ -698,6 +698,12 @@ func (s *Socket) monitorTransport(tev transport.Event, connect bool) {
 		return
 	}
 	ev := MonitorEvent{Event: e, FD: tev.FD, Errno: syscall.Errno(tev.Errno), Err: tev.Err}
+	if tev.Err != nil {
+		if n, ok := errnoLookup(tev.Err); ok { // Errno's mapping, as the API call gets
+			ev.Errno = n
+			tev.Errno = int(n)
+		}
+	}
 	switch e {
 	case EventConnected, EventConnectDelayed, EventConnectRetried:
 		connect = true

@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"io"
-	"net"
 	"syscall"
 
 	"github.com/zmqkit/zmqkit/registry/mechanism"
@@ -154,23 +153,13 @@ func (e *engine) monitorFailed(kind Event, errno uint64, err error) {
 	e.sock.publish(&ev)
 }
 
-// errnoOf is the errno libzmq would report for a connection error: the
-// OS error where there is one, EPIPE for end of stream (libzmq's read of 0
-// bytes), ETIMEDOUT for timeouts.
+// errnoOf is the errno libzmq would report for a connection error: Errno's
+// mapping (the OS error where there is one, ETIMEDOUT for timeouts, EPIPE
+// for end of stream, libzmq's read of 0 bytes), and EPIPE for any other
+// reason a connection ended.
 func errnoOf(err error) syscall.Errno {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno
-	}
-	var ne interface{ Timeout() bool }
-	if errors.As(err, &ne) && ne.Timeout() {
-		return syscall.ETIMEDOUT
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
-		return syscall.EPIPE
-	}
-	if errors.Is(err, ErrProtocol) {
-		return syscall.EPROTO
+	if n, ok := errnoLookup(err); ok {
+		return n
 	}
 	return syscall.EPIPE
 }

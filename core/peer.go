@@ -6,9 +6,6 @@ import (
 	"github.com/zmqkit/zmqkit/registry"
 )
 
-// ErrFault: ConnectPeer on a socket with IMMEDIATE set (EFAULT).
-var ErrFault = errors.New("zmq: bad address")
-
 // peerSchemes are the transports ConnectPeer supports, as the
 // zmq_connect_peer manual lists them (ws and wss once their plugin is
 // registered).
