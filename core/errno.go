@@ -62,6 +62,7 @@ var errnoTable = []struct {
 
 	{registry.ErrUnknownTransport, syscall.EPROTONOSUPPORT},
 	{registry.ErrUnknownMechanism, syscall.EINVAL},
+	{registry.ErrRegistered, syscall.EEXIST},
 	{transport.ErrClosed, syscall.ENOTSOCK},
 	{transport.ErrInvalidEndpoint, syscall.EINVAL},
 	{transport.ErrAddrInUse, syscall.EADDRINUSE},

@@ -52,6 +52,7 @@ var wantErrno = map[string]struct {
 
 	"registry.ErrUnknownTransport":  {registry.ErrUnknownTransport, syscall.EPROTONOSUPPORT},
 	"registry.ErrUnknownMechanism":  {registry.ErrUnknownMechanism, syscall.EINVAL},
+	"registry.ErrRegistered":        {registry.ErrRegistered, syscall.EEXIST},
 	"transport.ErrClosed":           {transport.ErrClosed, syscall.ENOTSOCK},
 	"transport.ErrInvalidEndpoint":  {transport.ErrInvalidEndpoint, syscall.EINVAL},
 	"transport.ErrAddrInUse":        {transport.ErrAddrInUse, syscall.EADDRINUSE},
@@ -75,26 +76,28 @@ var sentinelDirs = []string{".", "../registry", "../registry/transport", "../reg
 // variable named Err* in the non-test files of dir.
 func exportedSentinels(t *testing.T, dir string) []string {
 	t.Helper()
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for name, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			for _, d := range f.Decls {
-				g, ok := d.(*ast.GenDecl)
-				if !ok || g.Tok != token.VAR {
-					continue
-				}
-				for _, spec := range g.Specs {
-					for _, id := range spec.(*ast.ValueSpec).Names {
-						if id.IsExported() && strings.HasPrefix(id.Name, "Err") {
-							out = append(out, name+"."+id.Name)
-						}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				for _, id := range spec.(*ast.ValueSpec).Names {
+					if id.IsExported() && strings.HasPrefix(id.Name, "Err") {
+						out = append(out, f.Name.Name+"."+id.Name)
 					}
 				}
 			}
