@@ -276,7 +276,6 @@ func (c *catCfg) run(e *env, pos []string) error {
 func drain(e *env, sock *core.Socket) error {
 	linger := sock.Options().Linger
 	start := time.Now()
-	var interruptedAt time.Time
 	for {
 		st, err := sock.PipeStats()
 		if err != nil {
@@ -289,13 +288,10 @@ func drain(e *env, sock *core.Socket) error {
 		if queued == 0 {
 			return nil
 		}
-		if e.ctx.Err() != nil && interruptedAt.IsZero() {
-			interruptedAt = time.Now()
-		}
 		switch {
 		case linger >= 0 && linger != lingerForever && time.Since(start) >= linger:
 			return fmt.Errorf("%d message(s) not delivered within the linger (%v)", queued, linger)
-		case !interruptedAt.IsZero() && time.Since(interruptedAt) >= shutdownGrace:
+		case e.ctx.Err() != nil && e.graceLeft() == 0:
 			e.warnf("interrupted: %d message(s) not delivered", queued)
 			return nil
 		}

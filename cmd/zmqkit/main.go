@@ -36,8 +36,10 @@ type env struct {
 	getenv func(string) string
 	// stdoutTTY and stderrTTY say whether the streams are terminals.
 	stdoutTTY, stderrTTY bool
-	// interrupted is set by the first Ctrl-C (SIGINT/SIGTERM).
+	// interrupted is set by the first Ctrl-C (SIGINT/SIGTERM), at
+	// interruptAt (UnixNano).
 	interrupted *atomic.Bool
+	interruptAt atomic.Int64
 	// signals delivers the extra signals a command asked for (SIGUSR1).
 	usr1 <-chan struct{}
 
@@ -97,12 +99,13 @@ func main() {
 	go func() {
 		<-sig
 		e.interrupted.Store(true)
+		e.markInterrupt()
 		cancel()
 		// A second Ctrl-C, or a command that does not end within its
 		// second, exits at once.
 		select {
 		case <-sig:
-		case <-time.After(950 * time.Millisecond):
+		case <-time.After(hardExitAfter):
 			fmt.Fprintln(os.Stderr, "zmqkit: did not stop in time after the interrupt; exiting")
 		}
 		os.Exit(exitInterrupted)
@@ -110,9 +113,26 @@ func main() {
 	os.Exit(run(e, os.Args[1:]))
 }
 
-// shutdownGrace bounds what linger gets after Ctrl-C, so that the whole
-// program ends within a second.
-const shutdownGrace = 700 * time.Millisecond
+// After Ctrl-C, delivering what is queued (linger) may take shutdownGrace
+// in all, so that the whole program ends within a second; hardExitAfter
+// is the backstop.
+const (
+	shutdownGrace = 500 * time.Millisecond
+	hardExitAfter = 900 * time.Millisecond
+)
+
+// markInterrupt records when the first Ctrl-C came (once).
+func (e *env) markInterrupt() {
+	e.interruptAt.CompareAndSwap(0, time.Now().UnixNano())
+}
+
+// graceLeft is what remains of shutdownGrace since the interrupt (the
+// full grace if none was recorded yet: it starts now).
+func (e *env) graceLeft() time.Duration {
+	e.markInterrupt()
+	left := shutdownGrace - time.Since(time.Unix(0, e.interruptAt.Load()))
+	return max(left, 0)
+}
 
 // isTerminal says whether f is a character device (a terminal).
 func isTerminal(f *os.File) bool {

@@ -142,7 +142,7 @@ func (s *session) close() error {
 		case <-ctx.Done():
 			return
 		}
-		t := time.NewTimer(shutdownGrace)
+		t := time.NewTimer(s.e.graceLeft())
 		defer t.Stop()
 		select {
 		case <-t.C:
