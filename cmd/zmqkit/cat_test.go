@@ -221,9 +221,7 @@ func TestCatInterrupt(t *testing.T) {
 	t0 := time.Now()
 	pull.signal(syscall.SIGINT)
 	pull.expect(0, 2*time.Second)
-	if d := time.Since(t0); d > time.Second {
-		t.Errorf("pull took %v to stop", d)
-	}
+	checkStopTime(t, "pull", time.Since(t0))
 	// A sender whose messages cannot leave (no peer) ends within a second
 	// of Ctrl-C, saying what it could not deliver.
 	push := startPipe(t, "zmqkit", "cat", "push", "-c", tcpEP(t))
@@ -232,7 +230,16 @@ func TestCatInterrupt(t *testing.T) {
 	t0 = time.Now()
 	push.signal(syscall.SIGINT)
 	push.wait(2 * time.Second)
-	if d := time.Since(t0); d > time.Second {
-		t.Errorf("push took %v to stop", d)
+	checkStopTime(t, "push", time.Since(t0))
+}
+
+// checkStopTime checks how long a process took from Ctrl-C to its end.
+// The command bounds it at hardExitAfter (0.9 s); the test allows for a
+// loaded CI machine (race detector, parallel packages) reaping it late.
+func checkStopTime(t *testing.T, what string, d time.Duration) {
+	t.Helper()
+	t.Logf("%s stopped %v after Ctrl-C", what, d)
+	if d > 1500*time.Millisecond {
+		t.Errorf("%s took %v to stop after Ctrl-C", what, d)
 	}
 }
