@@ -87,7 +87,7 @@ func TestBadUsageExitsTwo(t *testing.T) {
 func TestVersion(t *testing.T) {
 	for _, a := range [][]string{{"--version"}, {"version"}} {
 		out, _, code := zk(t, "", a...)
-		if code != 0 || !strings.HasPrefix(out, "zmqkit ") || !strings.Contains(out, "ZeroMQ API 4.3") {
+		if code != 0 || !strings.HasPrefix(out, "zmqkit ") || !strings.Contains(out, "libzmq 4.3") {
 			t.Errorf("zmqkit %v: status %d, %q", a, code, out)
 		}
 	}

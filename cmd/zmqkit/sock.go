@@ -118,7 +118,8 @@ func (sf *secFlags) options(e *env, zapFor func() (*auth.Authenticator, error)) 
 	if domain == "" && sf.prefix != "" {
 		domain = strings.TrimSuffix(sf.prefix, "-")
 	}
-	if sf.zapDomain != "" || (sf.prefix != "" && (plainSrv || len(sf.curveAllow) > 0)) {
+	curveSrv := sf.curveServerKey == "" && sf.curveSecret != ""
+	if sf.zapDomain != "" || (sf.prefix != "" && (plainSrv || curveSrv)) {
 		opts = append(opts, core.WithZAPDomain(domain))
 	}
 	authDomain := domain

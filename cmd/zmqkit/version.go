@@ -3,45 +3,23 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
-)
 
-// zmqAPILevel is the libzmq API this build implements, until the core
-// exports it (zmq_version's counterpart).
-const zmqAPILevel = "4.3.5 + draft API (SERVER/CLIENT, RADIO/DISH, SCATTER/GATHER, DGRAM, PEER, CHANNEL)"
+	"github.com/zmqkit/zmqkit/core"
+)
 
 const modulePath = "github.com/zmqkit/zmqkit"
 
 // moduleVersion is the zmqkit module's version as the Go toolchain
-// recorded it: a tag for "go install ...@vX.Y.Z", a pseudo-version or
-// "(devel)" for a build from a checkout.
+// recorded it, or zmqkit's own version when it recorded none.
 func moduleVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	if bi.Main.Path == modulePath {
-		v := bi.Main.Version
-		if v == "" || v == "(devel)" {
-			v = "(devel)"
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-					v = "(devel " + s.Value[:12] + ")"
-				}
-			}
-		}
+	if v := core.BuildVersion().Module; v != "" && v != "(devel)" {
 		return v
 	}
-	for _, d := range bi.Deps {
-		if d.Path == modulePath {
-			return d.Version
-		}
-	}
-	return "(unknown)"
+	return core.Version
 }
 
-// versionLine is what --version prints.
+// versionLine is what --version prints: the line every zmqkit tool
+// prints, then the Go toolchain and platform.
 func versionLine() string {
-	return fmt.Sprintf("zmqkit %s (ZeroMQ API %s; ZMTP 3.1; %s %s/%s)",
-		moduleVersion(), zmqAPILevel, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("%s %s %s/%s", core.VersionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
