@@ -8,8 +8,14 @@
 //
 //   - a StreamConn is a reliable byte stream; the core runs ZMTP over it
 //     (tcp, ipc, vmci);
-//   - a FrameConn carries whole ZMTP frames; the core runs the ZMTP
-//     handshake and commands over it but no stream framing (ws, pgm);
+//   - a FrameConn carries whole frames, each a body and ZMTP flags; the
+//     core runs no stream framing over it, and the connection says how
+//     its session starts (FrameMode): a ZMTP mechanism handshake over
+//     command frames (ws with a ZWS2.0/NULL, /PLAIN or /CURVE
+//     subprotocol), a routing-id exchange (bare ZWS2.0), or nothing at all
+//     (pgm). A connection may first run a handshake of its own
+//     (Handshaker: the HTTP upgrade of ws) and keep the peer alive with
+//     its own pings (Pinger: WebSocket ping/pong);
 //   - a DatagramConn carries datagrams: no handshake, no ZMTP, one
 //     message per datagram in the socket type's own layout (udp for
 //     RADIO, DISH and DGRAM);
@@ -28,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -139,20 +146,135 @@ type BuffersReader interface {
 	ReadBuffers(bufs [][]byte) (int, error)
 }
 
-// Frame flags, as in the ZMTP flags octet.
+// Frame flags, as in the ZMTP flags octet. A FrameConn uses these values
+// whatever its wire encoding: a plugin whose protocol encodes them
+// differently translates (ZWS 2.0 puts the command flag at 0x02).
 const (
 	FlagMore    byte = 0x01
 	FlagCommand byte = 0x04
 )
 
-// FrameConn carries whole frames. ReadFrame appends the next frame's body
-// to buf and returns it with its flags.
+// FrameConn carries whole frames. One goroutine reads while another
+// writes; neither method is called concurrently with itself.
 type FrameConn interface {
 	Conn
+	// ReadFrame reads the next frame, appends its body to buf and returns
+	// the result with the frame's flags (FlagMore, FlagCommand). A data
+	// frame whose body is larger than Config.MaxMsgSize must fail before
+	// its body is read; a command frame may be as large as the larger of
+	// MaxMsgSize and MaxCommandSize (handshake commands carry metadata).
+	// A peer breaking the protocol gives an error wrapping
+	// ErrProtocol (the core drops the connection and does not reconnect);
+	// the peer closing the connection gives io.EOF; a read on a closed
+	// connection an error wrapping ErrClosed or net.ErrClosed.
 	ReadFrame(buf []byte) (body []byte, flags byte, err error)
+	// WriteFrame queues one frame for the peer. body is only borrowed
+	// for the call: the connection copies it, or writes it out before
+	// returning (large frames, or when its buffer is full).
 	WriteFrame(body []byte, flags byte) error
-	// Flush writes out frames WriteFrame buffered.
+	// Flush writes out the frames WriteFrame queued. The core calls it
+	// when it has nothing more to send for now, so a connection batches
+	// many frames per write.
 	Flush() error
+}
+
+// MaxCommandSize is the size up to which a FrameConn accepts command
+// frames whatever Config.MaxMsgSize says: handshake commands carry
+// metadata, and the core reads them within this bound.
+const MaxCommandSize = 64 << 10
+
+// FrameMode says how the core runs a FrameConn's session once the
+// connection (and its Handshaker, if any) is up.
+type FrameMode int
+
+const (
+	// FrameMechanism: the ZMTP security handshake of the socket's
+	// mechanism (NULL, PLAIN, CURVE) runs over command frames (READY,
+	// HELLO, WELCOME, INITIATE, ERROR), with metadata, the socket-type
+	// check and ZAP; then messages and commands flow. It is the mode of a
+	// FrameConn that does not implement FrameModer (ws with a
+	// ZWS2.0/NULL, ZWS2.0/PLAIN or ZWS2.0/CURVE subprotocol).
+	FrameMechanism FrameMode = iota
+	// FrameRoutingID: each side first sends its routing id (ZMQ_ROUTING_ID,
+	// empty when unset) as one frame and takes the peer's first frame as
+	// its routing id; no mechanism, no metadata, no socket-type check
+	// (ws with the bare ZWS2.0 subprotocol, as jszmq speaks it).
+	FrameRoutingID
+	// FrameNone: no handshake at all. Traffic is one-way: a PUB or XPUB
+	// treats the peer as subscribed to everything and the core sends no
+	// subscriptions; there is no routing id (pgm, epgm).
+	FrameNone
+)
+
+// String names the mode.
+func (m FrameMode) String() string {
+	switch m {
+	case FrameMechanism:
+		return "mechanism"
+	case FrameRoutingID:
+		return "routing-id"
+	case FrameNone:
+		return "none"
+	}
+	return "FrameMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// FrameModer is implemented by frame connections that report their
+// FrameMode; the core asks once the Handshaker (if any) is done, so the
+// mode may depend on what the handshake negotiated.
+type FrameModer interface {
+	FrameMode() FrameMode
+}
+
+// Handshaker is implemented by connections that run a handshake of their
+// own before the core's (the HTTP upgrade of ws). The core calls
+// Handshake first, on both sides, with a ctx that ends at
+// ZMQ_HANDSHAKE_IVL or when the connection is stopped. An error wrapping
+// ErrProtocol (a *HandshakeError says which ZMQ_PROTOCOL_ERROR_* code to
+// report) means the peer broke or refused the protocol: the core reports
+// HANDSHAKE_FAILED_PROTOCOL, drops the connection and does not reconnect;
+// any other error is a connection error (HANDSHAKE_FAILED_NO_DETAIL, then
+// reconnect).
+type Handshaker interface {
+	Handshake(ctx context.Context) error
+}
+
+// HandshakeError is a transport handshake that the peer broke or refused.
+// Code is the ZMQ_PROTOCOL_ERROR_* value of the HANDSHAKE_FAILED_PROTOCOL
+// event (ws: ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED, 0x30000000).
+type HandshakeError struct {
+	Code uint32
+	Err  error
+}
+
+// Error returns the underlying error's text.
+func (e *HandshakeError) Error() string { return e.Err.Error() }
+
+// Unwrap returns ErrProtocol and the underlying error.
+func (e *HandshakeError) Unwrap() []error { return []error{ErrProtocol, e.Err} }
+
+// Pinger is implemented by frame connections whose protocol has its own
+// keep-alive (WebSocket ping and pong). With ZMQ_HEARTBEAT_IVL set, the
+// core calls Ping every interval instead of sending ZMTP PING commands,
+// and drops the connection when Activity has not moved within
+// ZMQ_HEARTBEAT_TIMEOUT of a ping. The connection answers the peer's
+// pings itself.
+type Pinger interface {
+	// Ping queues a transport ping; the next Flush sends it. It is called
+	// by the goroutine that calls WriteFrame and Flush.
+	Ping() error
+	// Activity is a counter that grows whenever anything arrives from
+	// the peer (a frame, a ping, a pong). It is safe for concurrent use.
+	Activity() uint64
+}
+
+// FrameBuffer is implemented by frame connections that read ahead:
+// HasFrame reports whether a whole frame is already buffered, so that the
+// next ReadFrame will not block. The core then delivers the messages it
+// has decoded in one batch before a read that may block. It is called by
+// the reading goroutine.
+type FrameBuffer interface {
+	HasFrame() bool
 }
 
 // DatagramConn carries whole datagrams, with no handshake and no framing.
@@ -231,6 +353,23 @@ type Config struct {
 	// means libzmq's default, 1500.
 	MulticastMaxTPDU int
 
+	// Mechanism is the socket's ZMQ_MECHANISM name ("NULL", "PLAIN",
+	// "CURVE", ...) and AsServer its ZMQ_PLAIN_SERVER / ZMQ_CURVE_SERVER
+	// role: a frame transport whose own handshake names the mechanism (the
+	// ws subprotocols) offers and chooses by them.
+	Mechanism string
+	AsServer  bool
+	// SocketType is the socket's ZMTP type name ("PUB", "DEALER", ...).
+	SocketType string
+	// MaxMsgSize is ZMQ_MAXMSGSIZE, the largest frame body a connection
+	// accepts; <0 means no limit.
+	MaxMsgSize int64
+	// HandshakeInterval is ZMQ_HANDSHAKE_IVL (0: none). The core bounds
+	// Handshaker.Handshake and its own handshake by it; a transport may use
+	// it for work done before a connection reaches a socket (ws reading the
+	// request of a connection on a port that several binds share).
+	HandshakeInterval time.Duration
+
 	// Extra carries transport-specific options by name, as the application
 	// set them with core.WithTransportOption; transports must not modify it.
 	Extra map[string]any
@@ -291,4 +430,8 @@ var (
 	ErrNoDevice         = errors.New("transport: no such device")          // ENODEV
 	ErrNameTooLong      = errors.New("transport: name too long")           // ENAMETOOLONG
 	ErrNotSupported     = errors.New("transport: operation not supported") // ENOTSUP
+	// ErrProtocol: the peer broke the transport's protocol (EPROTO). The
+	// core drops the connection and, as libzmq after a protocol error, does
+	// not reconnect.
+	ErrProtocol = errors.New("transport: protocol error")
 )

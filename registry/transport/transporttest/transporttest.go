@@ -89,6 +89,17 @@ func Run(t *testing.T, f Factory) {
 		{"Stream/DialClosed", s.streamDialClosed, stream},
 		{"Stream/Events", s.streamEvents, stream},
 		{"Stream/DialFailedEvents", s.streamDialFailedEvents, stream},
+		{"Frame/Echo", s.frameEcho, frames},
+		{"Frame/Large", s.frameLarge, frames},
+		{"Frame/Batch", s.frameBatch, frames},
+		{"Frame/Borrow", s.frameBorrow, frames},
+		{"Frame/MaxMsgSize", s.frameMaxMsgSize, frames},
+		{"Frame/PeerClose", s.framePeerClose, frames},
+		{"Frame/CloseUnblocksRead", s.frameCloseUnblocksRead, frames},
+		{"Frame/Mode", s.frameMode, frames},
+		{"Frame/Ping", s.framePing, frames},
+		{"Frame/Events", s.frameEvents, frames},
+		{"Frame/DialClosed", s.frameDialClosed, frames},
 		{"Pipe/Offer", s.pipeOffer, pipe},
 		{"Pipe/DialBeforeListen", s.pipeDialBeforeListen, pipe},
 		{"Pipe/Withdraw", s.pipeWithdraw, pipe},
@@ -110,6 +121,7 @@ func Run(t *testing.T, f Factory) {
 var (
 	stream = []transport.Kind{transport.KindStream}
 	pipe   = []transport.Kind{transport.KindPipe}
+	frames = []transport.Kind{transport.KindFrame}
 )
 
 func hasKind(ks []transport.Kind, k transport.Kind) bool {
