@@ -20,8 +20,10 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 )
 
-// cfTransports is the transport table every conformance test runs over.
-var cfTransports = []string{"tcp", "ipc", "inproc"}
+// cfTransports is the transport table every conformance test runs over:
+// "frame" is the in-memory frame transport of frame_test.go, which runs
+// the core's frame engine in its mechanism mode (as ws does).
+var cfTransports = []string{"tcp", "ipc", "inproc", "frame"}
 
 var cfSeq atomic.Int64
 
@@ -83,6 +85,8 @@ func (e *cfEnv) ep() string {
 		return "ipc://" + filepath.Join(e.ipcDi, fmt.Sprintf("s%d", n))
 	case "inproc":
 		return fmt.Sprintf("inproc://cf-%d", n)
+	case "frame":
+		return fmt.Sprintf("mfmech://cf-%d", n)
 	}
 	e.t.Fatalf("unknown transport %s", e.tr)
 	return ""

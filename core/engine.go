@@ -52,10 +52,12 @@ func protoErr(err error) error { return &engineError{kind: errProtocol, err: err
 
 // engine runs ZMTP over one stream connection: the greeting, the
 // mechanism handshake, then a reader loop (this goroutine) and a writer
-// goroutine that batches many messages per write.
+// goroutine that batches many messages per write. Over a frame connection
+// (fc set, engine_frame.go) the same engine runs without stream framing.
 type engine struct {
 	sock     *Socket
-	conn     transport.StreamConn
+	conn     transport.Conn
+	sc       transport.StreamConn // the stream connection (nil over frames)
 	rd       *zmtp.Reader
 	opts     Options
 	endpoint string
@@ -94,9 +96,18 @@ type engine struct {
 
 	connect bool                        // the connecting side (monitor endpoints)
 	fault   atomic.Pointer[engineFault] // why the engine stopped itself (monitor)
+
+	frameState // over a frame connection (engine_frame.go)
 }
 
 func newEngine(s *Socket, conn transport.StreamConn, endpoint string) *engine {
+	e := newEngineConn(s, conn, endpoint)
+	e.sc = conn
+	return e
+}
+
+// newEngineConn makes an engine for a connection of any kind.
+func newEngineConn(s *Socket, conn transport.Conn, endpoint string) *engine {
 	s.mu.Lock()
 	opts := s.opts
 	s.mu.Unlock()
@@ -136,7 +147,7 @@ func (e *engine) stop() {
 }
 
 func (e *engine) write(b []byte) error {
-	_, err := e.conn.Write(b)
+	_, err := e.sc.Write(b)
 	return err
 }
 
@@ -146,11 +157,11 @@ func (e *engine) write(b []byte) error {
 func (e *engine) handshake() error {
 	if e.opts.HandshakeInterval > 0 {
 		d := time.Now().Add(e.opts.HandshakeInterval)
-		e.conn.SetReadDeadline(d)
-		e.conn.SetWriteDeadline(d)
+		e.sc.SetReadDeadline(d)
+		e.sc.SetWriteDeadline(d)
 		defer func() {
-			e.conn.SetReadDeadline(time.Time{})
-			e.conn.SetWriteDeadline(time.Time{})
+			e.sc.SetReadDeadline(time.Time{})
+			e.sc.SetWriteDeadline(time.Time{})
 		}()
 	}
 	out := zmtp.AppendSignature(make([]byte, 0, 64), len(e.opts.RoutingID))
@@ -332,14 +343,15 @@ func (e *engine) mechanismHandshake() error {
 			if cmd == nil {
 				break
 			}
-			if err := e.write(zmtp.AppendFrame(e.scratch[:0], cmd, zmtp.FlagCommand)); err != nil {
+			if err := e.sendCommand(cmd); err != nil {
 				return err
 			}
 		}
 		switch sess.Status() {
 		case mechanism.Ready:
 			e.xform = sess.Transforms()
-			if bs, ok := sess.(mechanism.BatchSession); ok && e.xform {
+			if bs, ok := sess.(mechanism.BatchSession); ok && e.xform && e.fc == nil {
+				// (over frames every frame is transformed on its own)
 				e.bat = &batchCodec{sess: bs}
 			}
 			e.props = e.baseProps()
@@ -350,16 +362,11 @@ func (e *engine) mechanismHandshake() error {
 		case mechanism.Failed:
 			return protoErr(fmt.Errorf("%w: handshake failed", ErrProtocol))
 		}
-		flags, size, err := e.rd.ReadHeader(maxHandshakeCommand, true)
+		flags, b, err := e.readCommand(body[:0])
 		if err != nil {
-			if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
-				return protoErr(err)
-			}
 			return err
 		}
-		if body, err = e.rd.ReadBody(body[:0], size); err != nil {
-			return err
-		}
+		body = b
 		if flags&zmtp.FlagCommand == 0 {
 			return protoErr(&mechanism.ProtocolError{Code: mechanism.ErrZMTPUnexpectedCommand, Msg: "data frame during handshake"})
 		}
@@ -379,18 +386,61 @@ func (e *engine) mechanismHandshake() error {
 	}
 }
 
-const maxHandshakeCommand = 64 << 10
+const maxHandshakeCommand = transport.MaxCommandSize
+
+// sendCommand writes one command frame of the handshake.
+func (e *engine) sendCommand(cmd []byte) error {
+	if e.fc != nil {
+		if err := e.fc.WriteFrame(cmd, zmtp.FlagCommand); err != nil {
+			return err
+		}
+		return e.fc.Flush()
+	}
+	return e.write(zmtp.AppendFrame(e.scratch[:0], cmd, zmtp.FlagCommand))
+}
+
+// readCommand reads one frame of the handshake, appending its body to
+// body; handshake frames are at most maxHandshakeCommand octets.
+func (e *engine) readCommand(body []byte) (byte, []byte, error) {
+	if e.fc != nil {
+		return e.readHandshakeFrame(body)
+	}
+	flags, size, err := e.rd.ReadHeader(maxHandshakeCommand, true)
+	if err != nil {
+		if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
+			return 0, body, protoErr(err)
+		}
+		return 0, body, err
+	}
+	body, err = e.rd.ReadBody(body, size)
+	return flags, body, err
+}
 
 // run drives the connection until it ends. getPipe is called once the
 // handshake succeeded to obtain the pipe to serve.
 func (e *engine) run(getPipe func(props *Properties) *pipe) error {
-	e.rd = zmtp.NewReader(e.conn, e.opts.InBatchSize)
 	defer e.closeMech()
-	if err := e.handshake(); err != nil {
-		e.monitorEnd(classify(err, true), true, false)
-		e.stop()
-		return classify(err, true)
+	if e.fc != nil {
+		return e.runFrames(getPipe)
 	}
+	e.rd = zmtp.NewReader(e.sc, e.opts.InBatchSize)
+	if err := e.handshake(); err != nil {
+		return e.handshakeFailed(err)
+	}
+	return e.serve(getPipe, e.readLoop)
+}
+
+// handshakeFailed reports a failed handshake and stops the engine.
+func (e *engine) handshakeFailed(err error) error {
+	err = classify(err, true)
+	e.monitorEnd(err, true, false)
+	e.stop()
+	return err
+}
+
+// serve runs a connection whose handshake is done until it ends: the
+// writer goroutine, and read (the reader loop) on this one.
+func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error) error {
 	e.monitorReady()
 	p := getPipe(e.props)
 	if p == nil {
@@ -401,14 +451,15 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 
 	e.wg.Add(1)
 	go e.writeLoop()
-	if e.ver <= zmtp.V20 && (e.sock.typ == PUB || e.sock.typ == XPUB) && e.ver == zmtp.V10 {
-		// ZMTP/1.0 peers never subscribe: subscribe them to everything.
+	if (e.ver == zmtp.V10 || e.oneWay) && (e.sock.typ == PUB || e.sock.typ == XPUB) {
+		// ZMTP/1.0 peers and one-way connections never subscribe:
+		// subscribe them to everything.
 		var m Msg
 		m.setFrames(nil, [][]byte{{1}})
 		m.kind = kindSubscribe
 		p.in.pushSwap(&m, true)
 	}
-	err := e.readLoop()
+	err := read()
 	e.monitorEnd(classify(err, false), false, false)
 	e.stop()
 	e.wg.Wait()
@@ -699,32 +750,15 @@ func (e *engine) writeLoop() {
 		for i := 0; i < n; i++ {
 			m := &e.batch[i]
 			last := len(m.Frames) - 1
-			if (m.kind == kindSubscribe || m.kind == kindCancel) && e.ver >= zmtp.V31 && len(m.Frames) == 1 && len(m.Frames[0]) > 0 {
-				name := zmtp.CmdSubscribe
-				if m.kind == kindCancel {
-					name = zmtp.CmdCancel
-				}
-				e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, m.Frames[0][1:])
-				if err := e.encode(e.scratch2, zmtp.FlagCommand); err != nil {
+			if m.kind != kindData || e.oneWay {
+				done, err := e.encodeSpecial(m)
+				if err != nil {
 					e.fail(err)
 					return
 				}
-				continue
-			}
-			if m.kind == kindJoin || m.kind == kindLeave {
-				// DISH: JOIN/LEAVE commands (ZMTP 3.x only)
-				if e.ver >= zmtp.V30 {
-					name := zmtp.CmdJoin
-					if m.kind == kindLeave {
-						name = zmtp.CmdLeave
-					}
-					e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, []byte(m.group))
-					if err := e.encode(e.scratch2, zmtp.FlagCommand); err != nil {
-						e.fail(err)
-						return
-					}
+				if done {
+					continue
 				}
-				continue
 			}
 			if e.sock.typ == RADIO {
 				// RADIO: the group travels as a frame before the body
@@ -775,12 +809,47 @@ func (e *engine) writeLoop() {
 	}
 }
 
+// encodeSpecial writes a message that is not plain data: subscriptions
+// as commands (ZMTP 3.1), JOIN and LEAVE commands (DISH). It reports
+// whether m was dealt with; if not, it goes out as data (subscriptions to
+// ZMTP 3.0 peers and over frame connections). A one-way connection
+// sends nothing but data, and a receiving socket's nothing at all.
+func (e *engine) encodeSpecial(m *Msg) (bool, error) {
+	if e.oneWay {
+		return m.kind != kindData || e.sock.typ == SUB || e.sock.typ == XSUB, nil
+	}
+	if (m.kind == kindSubscribe || m.kind == kindCancel) && e.ver >= zmtp.V31 && len(m.Frames) == 1 && len(m.Frames[0]) > 0 {
+		name := zmtp.CmdSubscribe
+		if m.kind == kindCancel {
+			name = zmtp.CmdCancel
+		}
+		e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, m.Frames[0][1:])
+		return true, e.encode(e.scratch2, zmtp.FlagCommand)
+	}
+	if m.kind == kindJoin || m.kind == kindLeave {
+		// DISH: JOIN/LEAVE commands (ZMTP 3.x only)
+		if e.ver >= zmtp.V30 {
+			name := zmtp.CmdJoin
+			if m.kind == kindLeave {
+				name = zmtp.CmdLeave
+			}
+			e.scratch2 = zmtp.AppendCommand(e.scratch2[:0], name, []byte(m.group))
+			return true, e.encode(e.scratch2, zmtp.FlagCommand)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
 // encode adds one frame (a command when flags has FlagCommand) to the
 // output, through the mechanism when it transforms frames. Small frames
 // are copied into wbuf; large ones are referenced in e.iov and written
 // with their neighbours by one writev. wbuf never grows past its capacity,
 // so the iovecs that point into it stay valid until flush.
 func (e *engine) encode(body []byte, flags byte) error {
+	if e.fc != nil {
+		return e.encodeFrame(body, flags)
+	}
 	if e.bat != nil {
 		return e.bat.stage(e, body, flags)
 	}
@@ -850,6 +919,9 @@ const (
 // flush writes everything encoded so far: wbuf alone with write, or wbuf's
 // pieces and the referenced large frames together with one writev.
 func (e *engine) flush() error {
+	if e.fc != nil {
+		return e.fc.Flush()
+	}
 	if e.bat != nil {
 		if err := e.bat.encode(e); err != nil {
 			return err

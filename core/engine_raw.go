@@ -150,7 +150,7 @@ func (e *rawEngine) readLoop() error {
 	rbuf := make([]byte, size)
 	var m Msg
 	for {
-		n, err := e.conn.Read(rbuf)
+		n, err := e.sc.Read(rbuf)
 		if n > 0 {
 			if cap(m.buf) < n+rawIDRoom {
 				m.buf = make([]byte, 0, n+rawIDRoom)

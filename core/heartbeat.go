@@ -8,7 +8,8 @@ import (
 // heartbeat runs ZMTP 3.1 PING/PONG timing for an engine's writer:
 // a PING every HEARTBEAT_IVL; the connection is dropped when nothing at all
 // arrives within HEARTBEAT_TIMEOUT of a PING, or within the TTL the peer
-// announced in its own PING.
+// announced in its own PING. A frame connection with pings of its own
+// (transport.Pinger: WebSocket) gets those instead of ZMTP PINGs.
 type heartbeat struct {
 	e        *engine
 	ivl      time.Duration
@@ -26,7 +27,7 @@ func newHeartbeat(e *engine) *heartbeat {
 	if h.timeout < 0 {
 		h.timeout = h.ivl
 	}
-	if h.ivl > 0 && e.ver >= 30 {
+	if h.ivl > 0 && e.ver >= 30 && !e.noPing {
 		h.nextPing = time.Now().Add(h.ivl)
 		h.reset()
 	} else {
@@ -53,7 +54,7 @@ func (h *heartbeat) armTTL(d time.Duration) {
 		return
 	}
 	h.ttlDue = time.Now().Add(d)
-	h.ttlSeen = h.e.recvSeen.Load()
+	h.ttlSeen = h.e.seen()
 	h.reset()
 }
 
@@ -82,7 +83,7 @@ func (h *heartbeat) reset() {
 // fire handles an expired timer; false means the connection timed out.
 func (h *heartbeat) fire() bool {
 	now := time.Now()
-	seen := h.e.recvSeen.Load()
+	seen := h.e.seen()
 	if !h.pingDue.IsZero() && !now.Before(h.pingDue) {
 		if seen == h.pingSeen {
 			return false
@@ -96,7 +97,7 @@ func (h *heartbeat) fire() bool {
 		h.ttlDue = time.Time{}
 	}
 	if h.ivl > 0 && !now.Before(h.nextPing) {
-		h.e.queueCommand(h.e.pingBody())
+		h.e.ping()
 		if h.pingDue.IsZero() && h.timeout > 0 {
 			h.pingDue = now.Add(h.timeout)
 			h.pingSeen = seen

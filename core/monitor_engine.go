@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/zmqkit/zmqkit/registry/mechanism"
+	"github.com/zmqkit/zmqkit/registry/transport"
 	"github.com/zmqkit/zmqkit/zmtp"
 )
 
@@ -91,7 +92,7 @@ func (e *engine) monitorEvent(ev Event, value uint64) MonitorEvent {
 // monitorReady reports HANDSHAKE_SUCCEEDED (ZMTP 3 peers only: older ones
 // have no security handshake).
 func (e *engine) monitorReady() {
-	if e.ver < zmtp.V30 || !e.sock.monitored(EventHandshakeSucceeded) {
+	if e.ver < zmtp.V30 || e.oneWay || !e.sock.monitored(EventHandshakeSucceeded) {
 		return
 	}
 	ev := e.monitorEvent(EventHandshakeSucceeded, 0)
@@ -120,10 +121,16 @@ func (e *engine) monitorEnd(err error, handshake, rawConn bool) {
 	}
 	var ee *engineError
 	protocol := errors.As(err, &ee) && ee.kind == errProtocol
-	noMechanism := rawConn || (e.ver != 0 && e.ver < zmtp.V30)
+	noMechanism := rawConn || (e.ver != 0 && e.ver < zmtp.V30) || e.noMech
 	var pe *mechanism.ProtocolError
 	var ae *mechanism.AuthError
+	var he *transport.HandshakeError
 	switch {
+	case errors.As(err, &he):
+		// the transport's own handshake (ws: the HTTP upgrade)
+		ev := e.monitorEvent(EventHandshakeFailedProtocol, uint64(he.Code))
+		ev.ProtocolError, ev.Err = he.Code, err
+		e.sock.publish(&ev)
 	case errors.Is(err, mechanism.ErrNoZAPHandler):
 		e.monitorFailed(EventHandshakeFailedNoDetail, uint64(syscall.EFAULT), err)
 	case errors.As(err, &ae):

@@ -4,12 +4,9 @@ import (
 	"errors"
 
 	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/transport"
 )
 
-// peerSchemes are the transports ConnectPeer supports, as the
-// zmq_connect_peer manual lists them (ws and wss once their plugin is
-// registered).
-var peerSchemes = map[string]bool{"tcp": true, "ipc": true, "inproc": true, "ws": true, "wss": true}
 
 // ConnectPeer connects a PEER socket to endpoint and returns the routing
 // id of that connection (zmq_connect_peer). The id is assigned before
@@ -49,8 +46,14 @@ func (s *Socket) ConnectPeer(endpoint string) (uint32, error) {
 	case "udp", "pgm", "epgm", "norm":
 		return fail(ErrNoCompatProto)
 	}
-	if !peerSchemes[scheme] {
-		return fail(ErrProtocolNotSupported)
+	// Any connection-oriented transport will do (the manual lists tcp,
+	// ipc, inproc, ws and wss); datagram transports will not.
+	t, err := s.ctx.reg.Transport(scheme)
+	if err != nil {
+		return fail(mapTransportErr(err))
+	}
+	if t.Kind() == transport.KindDatagram {
+		return fail(ErrNoCompatProto)
 	}
 	p, err := s.connect(endpoint)
 	if err != nil {

@@ -80,6 +80,13 @@ func (b *binding) acceptLoop() {
 				continue
 			}
 			b.serveEngine(newDgramEngine(b.sock, dc, b.endpoint), func() { dc.Close() })
+		case transport.KindFrame:
+			fc, ok := c.(transport.FrameConn)
+			if !ok {
+				c.Close()
+				continue
+			}
+			b.serveEngine(newFrameEngine(b.sock, fc, b.endpoint, false), func() { fc.Close() })
 		default:
 			c.Close()
 		}
@@ -307,6 +314,8 @@ func (c *connecter) run() {
 		}
 		var e connEngine
 		switch cn := conn.(type) {
+		case transport.FrameConn:
+			e = newFrameEngine(s, cn, c.endpoint, true)
 		case transport.StreamConn:
 			e = s.newConnEngine(cn, c.endpoint, true)
 		case transport.DatagramConn:

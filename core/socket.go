@@ -175,6 +175,11 @@ func (s *Socket) transportConfig(endpoint string, hook transport.Hook) *transpor
 		Rate:              o.Rate,
 		RecoveryInterval:  recoveryInterval(o.RecoveryInterval),
 		MulticastMaxTPDU:  o.MulticastMaxTPDU,
+		Mechanism:         o.Mechanism,
+		AsServer:          o.AsServer,
+		SocketType:        s.typ.String(),
+		MaxMsgSize:        o.MaxMsgSize,
+		HandshakeInterval: o.HandshakeInterval,
 		Extra:             o.TransportOptions,
 	}
 }
@@ -200,6 +205,11 @@ func (s *Socket) lookup(op, endpoint string) (transport.Transport, string, strin
 	}
 	if err := s.checkScheme(op, scheme); err != nil {
 		return nil, "", "", opErr(op, endpoint, err)
+	}
+	if t.Kind() == transport.KindFrame {
+		if err := checkFrameSocket(s.typ); err != nil {
+			return nil, "", "", opErr(op, endpoint, err)
+		}
 	}
 	s.mu.Lock()
 	mech := s.opts.Mechanism
