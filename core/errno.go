@@ -69,6 +69,7 @@ var errnoTable = []struct {
 	{transport.ErrAddrNotAvailable, syscall.EADDRNOTAVAIL},
 	{transport.ErrNoDevice, syscall.ENODEV},
 	{transport.ErrNotSupported, syscall.ENOTSUP},
+	{transport.ErrProtocol, syscall.EPROTO},
 	{mechanism.ErrNoZAPHandler, syscall.EFAULT}, // libzmq's HANDSHAKE_FAILED_NO_DETAIL value
 	{zmtp.ErrFrameTooLarge, syscall.EMSGSIZE},
 	{zmtp.ErrMalformed, syscall.EPROTO},

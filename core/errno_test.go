@@ -60,6 +60,7 @@ var wantErrno = map[string]struct {
 	"transport.ErrNoDevice":         {transport.ErrNoDevice, syscall.ENODEV},
 	"transport.ErrNameTooLong":      {transport.ErrNameTooLong, syscall.ENAMETOOLONG},
 	"transport.ErrNotSupported":     {transport.ErrNotSupported, syscall.ENOTSUP},
+	"transport.ErrProtocol":         {transport.ErrProtocol, syscall.EPROTO},
 	"mechanism.ErrNoZAPHandler":     {mechanism.ErrNoZAPHandler, syscall.EFAULT},
 	"zmtp.ErrFrameTooLarge":         {zmtp.ErrFrameTooLarge, syscall.EMSGSIZE},
 	"zmtp.ErrMalformed":             {zmtp.ErrMalformed, syscall.EPROTO},

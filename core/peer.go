@@ -7,7 +7,6 @@ import (
 	"github.com/zmqkit/zmqkit/registry/transport"
 )
 
-
 // ConnectPeer connects a PEER socket to endpoint and returns the routing
 // id of that connection (zmq_connect_peer). The id is assigned before
 // ConnectPeer returns, atomically with respect to every other call on the
