@@ -48,6 +48,15 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building zmqkit: %v\n%s", err, out)
 		return 1
 	}
+	// libzmq's perf tools' ports, for bench's agreement with them.
+	for _, tool := range []string{"local_thr", "remote_thr"} {
+		b := exec.Command("go", "build", "-o", filepath.Join(dir, tool), "../"+tool)
+		b.Env = build.Env
+		if out, err := b.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", tool, err, out)
+			return 1
+		}
+	}
 	pyBin = findPython()
 	return m.Run()
 }
@@ -137,6 +146,8 @@ func newProc(t *testing.T, name string, args ...string) *proc {
 	switch name {
 	case "zmqkit":
 		bin = zkBin
+	case "local_thr", "remote_thr":
+		bin = filepath.Join(tmpRoot, name)
 	case "python":
 		needPython(t)
 		bin = pyBin

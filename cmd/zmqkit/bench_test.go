@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func benchJSON(t *testing.T, out string) benchReport {
+	t.Helper()
+	var r benchReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("bench JSON %q: %v", out, err)
+	}
+	return r
+}
+
+func TestBenchInProcess(t *testing.T) {
+	t.Parallel()
+	for _, ep := range []string{"tcp://127.0.0.1:*", "inproc://bench"} {
+		out, errOut, code := zk(t, "", "bench", "-e", ep, "--size", "64,2048", "--count", "20000", "--roundtrips", "500", "--json")
+		if code != 0 {
+			t.Fatalf("%s: %d %q", ep, code, errOut)
+		}
+		r := benchJSON(t, out)
+		if len(r.Results) != 2 {
+			t.Fatalf("%s: %+v", ep, r)
+		}
+		for _, x := range r.Results {
+			if x.Count != 20000 || x.MsgsPerSec <= 0 || x.Roundtrips != 500 || x.LatencyUS <= 0 || x.P50US <= 0 || x.P99US < x.P50US || x.MaxUS < x.P99US {
+				t.Errorf("%s: %+v", ep, x)
+			}
+			if want := x.MsgsPerSec * float64(x.Size) * 8 / 1e6; want != x.MbitsPerSec {
+				t.Errorf("Mb/s %v, want %v", x.MbitsPerSec, want)
+			}
+		}
+	}
+	// The table.
+	out, _, code := zk(t, "", "bench", "-e", "ipc://*", "--test", "lat", "--roundtrips", "200")
+	if code != 0 || !strings.Contains(out, "p99 µs") || !strings.Contains(out, "64 B") {
+		t.Errorf("table: %d %q", code, out)
+	}
+}
+
+// bench speaks the perf tools' protocol: against cmd/local_thr and
+// cmd/remote_thr (libzmq's tools' ports), against pyzmq (libzmq) in both
+// roles, and against another bench, with CURVE too.
+func TestBenchRemoteEnds(t *testing.T) {
+	t.Parallel()
+	ep := tcpEP(t)
+	local := start(t, "", "zmqkit", "bench", "--bind", ep, "--count", "50000", "--json")
+	waitBound(t, ep)
+	start(t, "", "remote_thr", ep, "64", "50000").expect(0, procTimeout)
+	local.expect(0, procTimeout)
+	if r := benchJSON(t, local.stdout.String()); r.Role != "local" || r.Results[0].Count != 50000 || r.Results[0].MsgsPerSec <= 0 {
+		t.Errorf("bench --bind with remote_thr: %+v", r)
+	}
+
+	ep = tcpEP(t)
+	lt := start(t, "", "local_thr", ep, "1024", "20000", "1")
+	waitBound(t, ep)
+	remote := start(t, "", "zmqkit", "bench", "--connect", ep, "--size", "1024", "--count", "20000", "--curve")
+	remote.expect(0, procTimeout)
+	lt.expect(0, procTimeout)
+	if !strings.Contains(lt.stdout.String(), "message count: 20000") || !strings.Contains(remote.stdout.String(), "sent 20000 messages") {
+		t.Errorf("local_thr with bench --connect --curve: %q / %q", lt.stdout.String(), remote.stdout.String())
+	}
+
+	ep = ipcEP(t)
+	local = start(t, "", "zmqkit", "bench", "--bind", ep, "--test", "lat", "--roundtrips", "300")
+	waitBound(t, ep)
+	remote = start(t, "", "zmqkit", "bench", "--connect", ep, "--test", "lat", "--roundtrips", "300", "--json")
+	remote.expect(0, procTimeout)
+	local.expect(0, procTimeout)
+	if r := benchJSON(t, remote.stdout.String()); r.Results[0].Roundtrips != 300 || r.Results[0].LatencyUS <= 0 {
+		t.Errorf("lat between benches: %+v", r)
+	}
+
+	// Nothing at the other end: --timeout ends it.
+	_, errOut, code := zk(t, "", "bench", "--bind", ipcEP(t), "-t", "500ms")
+	if code != 1 || !strings.Contains(errOut, "timed out: no message moved for 500ms") {
+		t.Errorf("timeout: %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"bench", "--bind", "x", "--connect", "y"}, {"bench", "--bind", "tcp://127.0.0.1:1", "--size", "1,2"}, {"bench", "--size", "big"}} {
+		if _, errOut, code := zk(t, "", args...); code != 2 {
+			t.Errorf("%q: %d %q", args, code, errOut)
+		}
+	}
+}
+
+func TestBenchPyzmq(t *testing.T) {
+	needPython(t)
+	t.Parallel()
+	ep := tcpEP(t)
+	local := start(t, "", "zmqkit", "bench", "--bind", ep, "--size", "100", "--count", "20000", "--json")
+	waitBound(t, ep)
+	start(t, "", "python", "push", "connect", ep, "--thr", "100", "20000").expect(0, procTimeout)
+	local.expect(0, procTimeout)
+	if r := benchJSON(t, local.stdout.String()); r.Results[0].Count != 20000 {
+		t.Errorf("bench --bind with a pyzmq sender: %+v", r)
+	}
+	// A sender of another size is caught, as local_thr does.
+	ep = tcpEP(t)
+	local = start(t, "", "zmqkit", "bench", "--bind", ep, "--size", "64", "--count", "10")
+	waitBound(t, ep)
+	start(t, "", "python", "push", "connect", ep, "--thr", "10", "10").expect(0, procTimeout)
+	local.expect(1, procTimeout)
+	if !strings.Contains(local.stderr.String(), "incorrect size") {
+		t.Errorf("size mismatch: %q", local.stderr.String())
+	}
+	// Latency against a pyzmq REP echo (local_lat's role).
+	ep = tcpEP(t)
+	py := start(t, "", "python", "rep", "bind", ep, "--echo", "200")
+	py.waitOut("READY", procTimeout)
+	remote := start(t, "", "zmqkit", "bench", "--connect", ep, "--test", "lat", "--roundtrips", "200", "--json")
+	remote.expect(0, procTimeout)
+	py.expect(0, procTimeout)
+	if r := benchJSON(t, remote.stdout.String()); r.Results[0].Roundtrips != 200 || r.Results[0].LatencyUS <= 0 {
+		t.Errorf("lat against pyzmq: %+v", r)
+	}
+}
