@@ -76,7 +76,7 @@ func lookup(name string) *command {
 }
 
 func init() {
-	commands = []*command{catCmd, proxyCmd, monitorCmd, keygenCmd, benchCmd, pluginsCmd}
+	commands = []*command{catCmd, proxyCmd, monitorCmd, keygenCmd, benchCmd, pluginsCmd, completionCmd}
 }
 
 func main() {
