@@ -18,12 +18,16 @@ import (
 
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
+	"github.com/zmqkit/zmqkit/plugins/vmci/vmcitest"
 )
 
 // cfTransports is the transport table every conformance test runs over:
 // "frame" is the in-memory frame transport of frame_test.go, which runs
-// the core's frame engine in its mechanism mode (as ws does).
-var cfTransports = []string{"tcp", "ipc", "inproc", "frame"}
+// the core's frame engine in its mechanism mode (as ws does); "vsock" is
+// plugins/vmci on its fake socket layer (vmcitest): the machine has no
+// vsock device, and everything above the AF_VSOCK system calls is the
+// same.
+var cfTransports = []string{"tcp", "ipc", "inproc", "frame", "vsock"}
 
 var cfSeq atomic.Int64
 
@@ -48,6 +52,11 @@ func cfForEach(t *testing.T, fn func(t *testing.T, e *cfEnv)) {
 
 func cfNewEnv(t *testing.T, tr string, opts ...core.ContextOption) *cfEnv {
 	t.Helper()
+	if tr == "vsock" {
+		n := vmcitest.NewNetwork()
+		t.Cleanup(func() { n.Close() }) // after the context's Term below
+		opts = append([]core.ContextOption{core.WithRegistry(n.Machine(3).Registry())}, opts...)
+	}
 	e := &cfEnv{t: t, tr: tr, ctx: core.NewContext(opts...)}
 	if tr == "ipc" {
 		// short path: sun_path is limited to ~107 bytes
@@ -87,6 +96,8 @@ func (e *cfEnv) ep() string {
 		return fmt.Sprintf("inproc://cf-%d", n)
 	case "frame":
 		return fmt.Sprintf("mfmech://cf-%d", n)
+	case "vsock":
+		return fmt.Sprintf("vsock://3:%d", 20000+n) // a fixed port: connectable before the bind
 	}
 	e.t.Fatalf("unknown transport %s", e.tr)
 	return ""

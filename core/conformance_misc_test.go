@@ -401,7 +401,11 @@ func TestConformanceUnknownScheme(t *testing.T) {
 		for op, f := range map[string]func(string) error{"bind": s.Bind, "connect": s.Connect} {
 			err := f(ep)
 			cfExpectErr(t, err, core.ErrProtocolNotSupported)
-			if want := "github.com/zmqkit/zmqkit/plugins/" + scheme; !strings.Contains(err.Error(), want) {
+			pkg := scheme
+			if pkg == "vsock" {
+				pkg = "vmci" // plugins/vmci serves vmci:// and vsock://
+			}
+			if want := "github.com/zmqkit/zmqkit/plugins/" + pkg; !strings.Contains(err.Error(), want) {
 				t.Fatalf("%s error %q does not name %s", op, err, want)
 			}
 		}
@@ -416,6 +420,7 @@ func TestConformanceInvalidEndpoints(t *testing.T) {
 		"tcp":    {"tcp://", "tcp://127.0.0.1", "tcp://127.0.0.1:abc", "tcp://:", "tcp://127.0.0.1:99999"},
 		"ipc":    {"ipc://"},
 		"inproc": {"inproc://"},
+		"vsock":  {"vsock://", "vsock://3", "vsock://3:x", "vsock://:5", "vsock://3:4294967296", "vsock://+3:5"},
 	}
 	generic := []string{"", "nocolon", "://x", "tcp:/127.0.0.1:5555", "tcp//127.0.0.1:5555"}
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
@@ -428,10 +433,11 @@ func TestConformanceInvalidEndpoints(t *testing.T) {
 				t.Errorf("Connect(%q) = %v, want ErrInvalid", ep, err)
 			}
 		}
-		if e.tr == "tcp" {
+		if e.tr == "tcp" || e.tr == "vsock" {
 			// a wildcard port cannot be connected to
-			if err := s.Connect("tcp://127.0.0.1:*"); !errors.Is(err, core.ErrInvalid) {
-				t.Errorf("Connect(tcp://127.0.0.1:*) = %v, want ErrInvalid", err)
+			wild := map[string]string{"tcp": "tcp://127.0.0.1:*", "vsock": "vsock://3:*"}[e.tr]
+			if err := s.Connect(wild); !errors.Is(err, core.ErrInvalid) {
+				t.Errorf("Connect(%s) = %v, want ErrInvalid", wild, err)
 			}
 		}
 	})
