@@ -94,3 +94,13 @@ func BufferMaxSize(n uint64) (name string, value any) { return adapter.OptBuffer
 func ConnectTimeout(d time.Duration) (name string, value any) {
 	return adapter.OptConnectTimeout, d
 }
+
+// HybridUDS selects the host side of Firecracker's hybrid vsock (Cloud
+// Hypervisor speaks it too) for the socket's binds and connects: path is
+// the VM's vsock Unix socket (Firecracker's vsock "uds_path"). A connect
+// to "vsock://CID:PORT" connects to path and sends "CONNECT PORT\n"; a
+// bind of "vsock://*:PORT" (or 2:PORT) listens on path_PORT, where the
+// device delivers the guest's connections to the host's port PORT. Use it
+// as core.WithTransportOption(vmci.HybridUDS("/run/fc/v.sock")) on the
+// host; the guest uses plain AF_VSOCK.
+func HybridUDS(path string) (name string, value any) { return adapter.OptHybridUDS, path }

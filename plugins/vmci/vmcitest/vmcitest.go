@@ -113,6 +113,7 @@ type Machine struct {
 	nextPort uint32
 	fail     map[string]error
 	applied  []Applied
+	hybrid   string // the Unix socket of a Firecracker device, if attached
 }
 
 // Applied records the socket options applied to one socket.
@@ -248,6 +249,13 @@ func (m *Machine) freePort() uint32 {
 func (m *Machine) Dial(ctx context.Context, cid, port uint32, opts *adapter.SockOpts, created func(int)) (net.Conn, error) {
 	if err := m.failure("dial"); err != nil {
 		return nil, err
+	}
+	m.mu.Lock()
+	uds := m.hybrid
+	m.mu.Unlock()
+	if uds != "" && cid == adapter.CIDHost {
+		m.record("dial", opts)
+		return m.dialHost(ctx, uds, port, created)
 	}
 	n := m.n
 	n.mu.Lock()

@@ -17,6 +17,9 @@ const (
 	OptBufferMinSize  = "VMCI_BUFFER_MIN_SIZE" // ZMQ_VMCI_BUFFER_MIN_SIZE (86)
 	OptBufferMaxSize  = "VMCI_BUFFER_MAX_SIZE" // ZMQ_VMCI_BUFFER_MAX_SIZE (87)
 	OptConnectTimeout = "VMCI_CONNECT_TIMEOUT" // ZMQ_VMCI_CONNECT_TIMEOUT (88)
+	// OptHybridUDS selects the host side of Firecracker's hybrid vsock:
+	// the value is the path of the VM's vsock Unix socket (zmqkit's own).
+	OptHybridUDS = "VMCI_HYBRID_UDS"
 )
 
 // optionPrefix marks the options this transport reads: an unknown name
@@ -26,6 +29,7 @@ const optionPrefix = "VMCI_"
 // Options are what Config.Extra carries for this transport.
 type Options struct {
 	SockOpts
+	HybridUDS string // OptHybridUDS: use Hybrid(HybridUDS) as the socket layer
 }
 
 // ParseOptions reads the transport's options from extra. Errors wrap
@@ -51,9 +55,15 @@ func ParseOptions(extra map[string]any) (Options, error) {
 			o.BufferMaxSize, err = size(v)
 		case OptConnectTimeout:
 			o.ConnectTimeout, err = timeout(v)
+		case OptHybridUDS:
+			p, ok := v.(string)
+			if !ok || p == "" {
+				err = fmt.Errorf("want the path of the VM's vsock Unix socket, got %T %v", v, v)
+			}
+			o.HybridUDS = p
 		default:
-			err = fmt.Errorf("unknown option (known: %s, %s, %s, %s)",
-				OptBufferSize, OptBufferMinSize, OptBufferMaxSize, OptConnectTimeout)
+			err = fmt.Errorf("unknown option (known: %s, %s, %s, %s, %s)",
+				OptBufferSize, OptBufferMinSize, OptBufferMaxSize, OptConnectTimeout, OptHybridUDS)
 		}
 		if err != nil {
 			return Options{}, fmt.Errorf("%w: %s: %w", transport.ErrInvalidEndpoint, name, err)

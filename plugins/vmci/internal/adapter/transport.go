@@ -54,6 +54,9 @@ func givenEndpoint(cfg *transport.Config, scheme, addr string) string {
 
 // layerFor returns the socket layer the options select.
 func (t *Transport) layerFor(o *Options) Layer {
+	if o.HybridUDS != "" {
+		return Hybrid(o.HybridUDS)
+	}
 	return t.layer
 }
 
