@@ -76,6 +76,17 @@
 // wrong type fails the bind or connect with transport.ErrInvalidEndpoint
 // (EINVAL).
 //
+// HybridUDS (VMCI_HYBRID_UDS, zmqkit's own, default unset) puts the
+// socket's binds and connects on the host side of Firecracker's hybrid
+// vsock (Cloud Hypervisor's too): the VM's vsock device is then a Unix
+// socket on the host. A connect to "vsock://CID:PORT" connects to that
+// socket and sends "CONNECT PORT\n" (the device answers "OK HOSTPORT\n");
+// a bind of "vsock://*:PORT" (or 2:PORT) listens on the Unix socket
+// "PATH_PORT", where the device delivers the guests' connections to the
+// host's port PORT. Such a bind needs a fixed port, accepted connections
+// have no peer CID, and the VMCI_* socket options do not apply. The
+// guest side is plain AF_VSOCK.
+//
 // Of the socket's general options, CONNECT_TIMEOUT bounds each connect
 // attempt, BACKLOG is the listen(2) backlog,
 // RECONNECT_IVL, RECONNECT_IVL_MAX and RECONNECT_STOP, HANDSHAKE_IVL and
