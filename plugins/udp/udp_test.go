@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
+	"github.com/zmqkit/zmqkit/registry/transport/transporttest"
 )
 
 func TestParse(t *testing.T) {
@@ -130,4 +131,14 @@ func TestListenDial(t *testing.T) {
 	if _, _, err := rc.ReadDatagram(buf); !errors.Is(err, transport.ErrClosed) {
 		t.Fatalf("read after close: %v", err)
 	}
+}
+
+func TestConformance(t *testing.T) {
+	transporttest.Run(t, transporttest.Factory{
+		Transport:     New(),
+		Kind:          transport.KindDatagram,
+		Addr:          func(testing.TB) string { return "127.0.0.1:0" },
+		InvalidListen: []string{"127.0.0.1", "127.0.0.1:70000"},
+		InvalidDial:   []string{"127.0.0.1:0", "*:5555"},
+	})
 }

@@ -28,6 +28,8 @@ import (
 	"strings"
 
 	"github.com/zmqkit/zmqkit/core"
+	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/external"
 )
 
 // libzmq's perf-tool CURVE keys (Z85).
@@ -44,6 +46,10 @@ type Params struct {
 	Size     int    // <message-size>, >= 0
 	Count    int    // <message-count> or <roundtrip-count>, >= 1
 	Curve    bool   // <enable_curve> (throughput tools only)
+	// Plugins are the plugin binaries given with -plugin PATH
+	// (repeatable): Main loads each out of process, in place of the
+	// compiled-in transport or mechanism it serves.
+	Plugins []string
 }
 
 // Tool is one of the perf tools.
@@ -113,6 +119,11 @@ func (t Tool) usage(w io.Writer) {
 func (t Tool) Parse(args []string, stdout, stderr io.Writer) (p Params, code int, ok bool) {
 	fs := flag.NewFlagSet(t.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	var plugins []string
+	fs.Func("plugin", "load a plugin binary out of process (repeatable)", func(v string) error {
+		plugins = append(plugins, v)
+		return nil
+	})
 	bad := func(format string, a ...any) (Params, int, bool) {
 		fmt.Fprintf(stderr, "%s: "+format+"\n", append([]any{t.Name}, a...)...)
 		t.usage(stderr)
@@ -150,6 +161,7 @@ func (t Tool) Parse(args []string, stdout, stderr io.Writer) (p Params, code int
 			return bad("<enable_curve> %q is neither 0 nor 1", pos[n])
 		}
 	}
+	p.Plugins = plugins
 	return p, ExitOK, true
 }
 
@@ -158,6 +170,14 @@ func (t Tool) Main(args []string, stdout, stderr io.Writer) int {
 	p, code, ok := t.Parse(args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	for _, path := range p.Plugins {
+		pl, err := external.Load(registry.Default, path, external.Options{Replace: true, IdleTimeout: -1})
+		if err != nil {
+			fmt.Fprintln(stdout, Fail("-plugin", err))
+			return ExitFail
+		}
+		defer pl.Close()
 	}
 	if err := t.Run(p, stdout); err != nil {
 		// libzmq's tools print their errors on stdout

@@ -76,11 +76,11 @@ func Run(t *testing.T, f Factory) {
 		{"Identity", s.identity, nil},
 		{"ListenEndpoint", s.listenEndpoint, nil},
 		{"InvalidEndpoints", s.invalidEndpoints, nil},
-		{"CloseUnblocksAccept", s.closeUnblocksAccept, nil},
-		{"AcceptContext", s.acceptContext, nil},
+		{"CloseUnblocksAccept", s.closeUnblocksAccept, connected},
+		{"AcceptContext", s.acceptContext, connected},
 		{"ExclusiveBind", s.exclusiveBind, nil},
-		{"DialAccept", s.dialAccept, nil},
-		{"Concurrent", s.concurrent, nil},
+		{"DialAccept", s.dialAccept, connected},
+		{"Concurrent", s.concurrent, connected},
 		{"Stream/Echo", s.streamEcho, stream},
 		{"Stream/Large", s.streamLarge, stream},
 		{"Stream/WriteBuffers", s.streamWriteBuffers, stream},
@@ -104,6 +104,8 @@ func Run(t *testing.T, f Factory) {
 		{"Pipe/DialBeforeListen", s.pipeDialBeforeListen, pipe},
 		{"Pipe/Withdraw", s.pipeWithdraw, pipe},
 		{"Pipe/PendingAfterClose", s.pipePendingAfterClose, pipe},
+		{"Datagram/AcceptOnce", s.datagramAcceptOnce, datagram},
+		{"Datagram/Exchange", s.datagramExchange, datagram},
 	}
 	for _, tc := range tests {
 		if tc.kind != nil && !hasKind(tc.kind, f.Kind) {
@@ -119,9 +121,11 @@ func Run(t *testing.T, f Factory) {
 }
 
 var (
-	stream = []transport.Kind{transport.KindStream}
-	pipe   = []transport.Kind{transport.KindPipe}
-	frames = []transport.Kind{transport.KindFrame}
+	stream    = []transport.Kind{transport.KindStream}
+	pipe      = []transport.Kind{transport.KindPipe}
+	frames    = []transport.Kind{transport.KindFrame}
+	datagram  = []transport.Kind{transport.KindDatagram}
+	connected = []transport.Kind{transport.KindStream, transport.KindFrame, transport.KindPipe}
 )
 
 func hasKind(ks []transport.Kind, k transport.Kind) bool {
