@@ -1,0 +1,473 @@
+package pgm
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/zmqkit/zmqkit/plugins/pgm/internal/proto"
+	"github.com/zmqkit/zmqkit/plugins/pgm/internal/wire"
+	"github.com/zmqkit/zmqkit/registry/transport"
+)
+
+// role is what a session does: PUB and XPUB send, SUB and XSUB receive.
+type role int
+
+const (
+	roleSender role = iota
+	roleReceiver
+)
+
+func (r role) String() string {
+	if r == roleSender {
+		return "sender"
+	}
+	return "receiver"
+}
+
+// settings are a session's protocol parameters, from the socket's options.
+type settings struct {
+	rateKbps   int           // ZMQ_RATE
+	recovery   time.Duration // ZMQ_RECOVERY_IVL
+	maxTPDU    int           // ZMQ_MULTICAST_MAXTPDU
+	maxMsgSize int64         // ZMQ_MAXMSGSIZE
+	sock       sockOpts
+	timers     proto.Timers
+}
+
+// Receive queue bounds: messages decoded but not yet read by the core.
+// Beyond them the session keeps data in its receive windows.
+const (
+	maxQueueMsgs  = 4096
+	maxQueueBytes = 8 << 20
+)
+
+// closeDrain bounds how long Close keeps sending queued data.
+const closeDrain = 2 * time.Second
+
+// session is one pgm or epgm endpoint of a socket: a PGM source or a
+// receiver of every source of its group, and the transport.FrameConn the
+// core reads messages from or writes them to.
+type session struct {
+	ep       endpoint
+	raw      bool
+	role     role
+	endpoint string // as the application gave it
+	local    string
+	epoch    time.Time
+
+	mu     sync.Mutex
+	cond   sync.Cond
+	snd    *proto.Sender
+	rcv    *proto.Receiver
+	data   *pconn // the sender's socket, or the receiver's group socket
+	ctl    *pconn // the receiver's socket for NAKs and SPMRs
+	wake   chan struct{}
+	done   chan struct{}
+	closed bool
+	wg     sync.WaitGroup
+
+	// received messages not yet read
+	queue   [][][]byte
+	qBytes  int
+	cur     [][]byte // the message being read, frame by frame
+	blocked bool     // the receiver holds data until the queue drains
+
+	bad      uint64 // packets that failed to parse
+	sendErrs uint64
+	lost     uint64 // packets lost for good (receiver)
+	onLoss   func(tsi wire.TSI, n uint64)
+}
+
+var (
+	_ transport.FrameConn = (*session)(nil)
+
+	sessionsMu sync.Mutex
+	sessions   = map[*session]struct{}{}
+)
+
+func (s *session) now() proto.Time { return proto.Time(time.Since(s.epoch)) }
+
+// newTSI makes a random GSI and data-source port (not the destination
+// port), as OpenPGM does.
+func newTSI(dport uint16) wire.TSI {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	var t wire.TSI
+	copy(t.GSI[:], b[:6])
+	t.SPort = binary.BigEndian.Uint16(b[6:])
+	for t.SPort == 0 || t.SPort == dport {
+		t.SPort = uint16(rand.Uint32())
+	}
+	return t
+}
+
+// ipHeaderLen is what the rate limit adds per packet for the IP (and UDP)
+// headers, as OpenPGM counts it.
+func ipHeaderLen(raw, v6 bool) int {
+	n := 20
+	if v6 {
+		n = 40
+	}
+	if !raw {
+		n += 8
+	}
+	return n
+}
+
+// open starts a session on the resolved endpoint.
+func open(e endpoint, raw bool, r role, epStr string, st settings) (*session, error) {
+	s := &session{ep: e, raw: raw, role: r, endpoint: epStr, epoch: time.Now(),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s.cond.L = &s.mu
+	v6 := e.group.Is6()
+	ipHdr := ipHeaderLen(raw, v6)
+	sqns := proto.WindowSqns(st.rateKbps, st.recovery, st.maxTPDU)
+	scheme := "epgm"
+	if raw {
+		scheme = "pgm"
+	}
+	var err error
+	switch r {
+	case roleSender:
+		o := st.sock
+		o.reuse, o.mcastTx = true, true
+		// NAKs and SPMRs come to the interface's address at the port
+		if s.data, err = listen(raw, netip.AddrPortFrom(e.local, e.port), &e, o, false); err != nil {
+			return nil, err
+		}
+		tsi := newTSI(e.port)
+		s.snd = proto.NewSender(proto.SenderConfig{
+			TSI: tsi, DPort: e.port, Group: e.group, NLA: e.local.WithZone(""),
+			MaxTPDU: st.maxTPDU, IPHeaderLen: ipHdr,
+			Rate:    int64(st.rateKbps) * 1000 / 8,
+			TxwSqns: sqns, MaxQueue: 64, Timers: st.timers,
+		}, sessionNet{s}, s.now())
+		s.local = fmt.Sprintf("%s://%s;%s:%d", scheme, e.local.WithZone(""), e.group, e.port)
+	case roleReceiver:
+		// the group's traffic at its port; bound to the group so that
+		// unicast traffic to the port (NAKs for a source on this host)
+		// goes elsewhere
+		o := st.sock
+		o.reuse = true
+		bind := netip.AddrPortFrom(e.group, e.port)
+		if raw {
+			bind = netip.AddrPortFrom(unspecified(v6), 0)
+		}
+		if s.data, err = listen(raw, bind, &e, o, true); err != nil {
+			return nil, err
+		}
+		if raw {
+			s.ctl = s.data
+		} else {
+			ctlOpts := sockOpts{hops: st.sock.hops, loop: st.sock.loop, tos: st.sock.tos, mcastTx: true}
+			if s.ctl, err = listen(false, netip.AddrPortFrom(e.local, 0), &e, ctlOpts, false); err != nil {
+				s.data.close()
+				return nil, err
+			}
+			s.ctl.port = e.port
+		}
+		var seed [16]byte
+		_, _ = crand.Read(seed[:])
+		s.rcv = proto.NewReceiver(proto.ReceiverConfig{
+			DPort: e.port, Group: e.group, RxwSqns: sqns, MaxMsgSize: st.maxMsgSize,
+			Timers:  st.timers,
+			Rand:    rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:]), binary.LittleEndian.Uint64(seed[8:]))),
+			Deliver: s.deliver,
+			Ready:   s.ready,
+			Loss:    s.loss,
+		}, sessionNet{s})
+		s.local = fmt.Sprintf("%s://%s;%s:%d", scheme, e.local.WithZone(""), e.group, e.port)
+	}
+	s.mu.Lock()
+	if s.snd != nil {
+		s.snd.Start(s.now())
+	}
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go s.readLoop()
+	go s.timerLoop()
+	sessionsMu.Lock()
+	sessions[s] = struct{}{}
+	sessionsMu.Unlock()
+	return s, nil
+}
+
+func unspecified(v6 bool) netip.Addr {
+	if v6 {
+		return netip.IPv6Unspecified()
+	}
+	return netip.IPv4Unspecified()
+}
+
+// sessionNet is the proto.Net of a session.
+type sessionNet struct{ s *session }
+
+func (n sessionNet) SendGroup(pkt []byte) { n.send(pkt, n.s.ep.group) }
+
+func (n sessionNet) SendTo(pkt []byte, to netip.Addr) {
+	if n.s.ep.local.Is6() && to.Is6() && to.IsLinkLocalUnicast() && to.Zone() == "" {
+		to = to.WithZone(n.s.ep.ifName)
+	}
+	n.send(pkt, to)
+}
+
+func (n sessionNet) send(pkt []byte, to netip.Addr) {
+	c := n.s.data
+	if n.s.role == roleReceiver {
+		c = n.s.ctl
+	}
+	if err := c.write(pkt, to); err != nil {
+		n.s.sendErrs++
+	}
+}
+
+func (s *session) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// readLoop reads packets and hands them to the protocol.
+func (s *session) readLoop() {
+	defer s.wg.Done()
+	buf := make([]byte, 65536)
+	var p wire.Packet
+	for {
+		n, from, err := s.data.read(buf)
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			if isClosed(err) {
+				return
+			}
+			continue // transient (ICMP errors, truncation)
+		}
+		if err := wire.Parse(buf[:n], &p); err != nil {
+			s.mu.Lock()
+			s.bad++
+			s.mu.Unlock()
+			continue
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		now := s.now()
+		if s.snd != nil {
+			s.snd.Handle(now, &p, from)
+		} else {
+			s.rcv.Handle(now, &p, from)
+		}
+		s.mu.Unlock()
+		s.kick()
+	}
+}
+
+// timerLoop runs the protocol's timers (and the sender's rate-limited
+// sending).
+func (s *session) timerLoop() {
+	defer s.wg.Done()
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		next := s.tick()
+		s.mu.Unlock()
+		d := time.Duration(next - s.now())
+		if next == proto.Never || d > time.Hour {
+			d = time.Hour
+		}
+		t.Reset(max(d, 0))
+		select {
+		case <-s.wake:
+			if !t.Stop() {
+				<-t.C
+			}
+		case <-t.C:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// tick runs the protocol; s.mu is held.
+func (s *session) tick() proto.Time {
+	now := s.now()
+	if s.snd != nil {
+		full := s.snd.QueueFull()
+		next := s.snd.Tick(now)
+		if full && !s.snd.QueueFull() {
+			s.cond.Broadcast()
+		}
+		return next
+	}
+	if s.blocked && s.ready() {
+		s.blocked = false
+		s.rcv.Resume(now)
+	}
+	return s.rcv.Tick(now)
+}
+
+// deliver queues a message of a source (proto.Receiver's Deliver).
+func (s *session) deliver(_ wire.TSI, frames [][]byte) {
+	for _, f := range frames {
+		s.qBytes += len(f)
+	}
+	s.queue = append(s.queue, frames)
+	s.cond.Broadcast()
+}
+
+// ready reports whether the queue takes more (proto.Receiver's Ready).
+func (s *session) ready() bool {
+	ok := len(s.queue) < maxQueueMsgs && s.qBytes < maxQueueBytes
+	if !ok {
+		s.blocked = true
+	}
+	return ok
+}
+
+func (s *session) loss(tsi wire.TSI, n uint64) {
+	s.lost += n
+	if s.onLoss != nil {
+		s.onLoss(tsi, n)
+	}
+}
+
+// ReadFrame returns the next frame of the next message from any source
+// (receivers). On a sender it waits for Close.
+func (s *session) ReadFrame(buf []byte) ([]byte, byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.cur) == 0 && len(s.queue) == 0 && !s.closed {
+		s.cond.Wait()
+	}
+	if len(s.cur) == 0 {
+		if len(s.queue) == 0 {
+			return buf, 0, fmt.Errorf("pgm: read %s: %w", s.endpoint, transport.ErrClosed)
+		}
+		s.cur = s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		if len(s.queue) == 0 {
+			s.queue = s.queue[:0:0]
+		}
+	}
+	f := s.cur[0]
+	s.cur[0] = nil
+	s.cur = s.cur[1:]
+	s.qBytes -= len(f)
+	var flags byte
+	if len(s.cur) > 0 {
+		flags = transport.FlagMore
+	}
+	if s.blocked && len(s.cur) == 0 && len(s.queue) < maxQueueMsgs/2 && s.qBytes < maxQueueBytes/2 {
+		s.kick() // the timer loop resumes delivery
+	}
+	return append(buf, f...), flags, nil
+}
+
+// HasFrame reports whether a frame can be read without waiting.
+func (s *session) HasFrame() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.cur) > 0 || len(s.queue) > 0
+}
+
+// WriteFrame packs a frame of an outgoing message (senders); it waits
+// while the packets already packed wait for the rate limit. Receivers
+// send nothing: frames written to them are dropped.
+func (s *session) WriteFrame(body []byte, flags byte) error {
+	if s.snd == nil || flags&transport.FlagCommand != 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.snd.QueueFull() && !s.closed {
+		s.cond.Wait()
+	}
+	if s.closed {
+		return fmt.Errorf("pgm: write %s: %w", s.endpoint, transport.ErrClosed)
+	}
+	s.snd.WriteFrame(body, flags&transport.FlagMore != 0)
+	return nil
+}
+
+// Flush sends the packed data as far as the rate limit allows; the timer
+// loop sends the rest.
+func (s *session) Flush() error {
+	if s.snd == nil {
+		return nil
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("pgm: write %s: %w", s.endpoint, transport.ErrClosed)
+	}
+	s.snd.Flush()
+	full := s.snd.QueueFull()
+	s.snd.Tick(s.now())
+	if full && !s.snd.QueueFull() {
+		s.cond.Broadcast()
+	}
+	s.mu.Unlock()
+	s.kick()
+	return nil
+}
+
+// Close ends the session: a sender first sends what it has packed (for up
+// to two seconds, at its rate) and announces its end (OPT_FIN).
+func (s *session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.snd != nil {
+		s.snd.Flush()
+		deadline := time.Now().Add(closeDrain)
+		for !s.snd.Idle() && time.Now().Before(deadline) {
+			next := s.snd.Tick(s.now())
+			s.mu.Unlock()
+			time.Sleep(min(max(time.Duration(next-s.now()), 100*time.Microsecond), 10*time.Millisecond))
+			s.mu.Lock()
+		}
+		s.snd.Close(s.now())
+	}
+	s.closed = true
+	close(s.done)
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	s.data.close()
+	if s.ctl != nil && s.ctl != s.data {
+		s.ctl.close()
+	}
+	s.wg.Wait()
+	sessionsMu.Lock()
+	delete(sessions, s)
+	sessionsMu.Unlock()
+	return nil
+}
+
+func (s *session) LocalAddress() string  { return s.local }
+func (s *session) RemoteAddress() string { return "" }
+func (s *session) PeerAddress() string   { return "" }
+func (s *session) FD() int               { return s.data.fdn }
+
+func isClosed(err error) bool {
+	return errors.Is(err, transport.ErrClosed) || errors.Is(err, errNetClosed)
+}
