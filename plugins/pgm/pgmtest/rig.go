@@ -69,6 +69,7 @@ func NewRig(t testing.TB) *Rig {
 	if err := Available(); err != nil {
 		skip(t, err)
 	}
+	sweep()
 	n := seq.Add(1)
 	base := fmt.Sprintf("zkpgm-%d-%d", os.Getpid(), n)
 	r := &Rig{
@@ -86,6 +87,26 @@ func NewRig(t testing.TB) *Rig {
 		t.Fatalf("pgmtest: building the rig: %v", err)
 	}
 	return r
+}
+
+// sweep removes the namespaces of test processes that died without
+// cleaning up (killed by a timeout).
+func sweep() {
+	ents, err := os.ReadDir("/var/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		var pid, n int
+		var side string
+		if _, err := fmt.Sscanf(e.Name(), "zkpgm-%d-%d-%s", &pid, &n, &side); err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue // alive
+		}
+		_ = run("ip", "netns", "del", e.Name())
+	}
 }
 
 func run(name string, args ...string) error {
