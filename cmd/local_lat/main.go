@@ -16,6 +16,7 @@ package main
 import (
 	"github.com/zmqkit/zmqkit/cmd/internal/perftool"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
+	_ "github.com/zmqkit/zmqkit/plugins/vmci" // vmci:// and vsock:// endpoints
 )
 
 func main() { perftool.LocalLat.Exec() }
