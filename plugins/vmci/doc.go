@@ -152,6 +152,16 @@
 //	go run ./cmd/local_thr 'vsock://*:5555' 64 1000000
 //	go run ./cmd/remote_thr vsock://2:5555 64 1000000
 //
+// # Out of process
+//
+// cmd/zmqkit-plugin-vmci serves this transport out of process
+// (registry/external): the plugin binds, accepts and connects, and hands
+// each connection's AF_VSOCK descriptor to the host, which wraps it with
+// sockio.FileConn (net.FileConn refuses AF_VSOCK) and does the I/O
+// itself, so the message path is the in-process one. Errors reach the
+// host with their libzmq errno; this package's sentinels (ErrNoLoopback,
+// ...) stay in the plugin's message text.
+//
 // # Testing without a vsock device
 //
 // Package vmcitest runs this transport on a fake socket layer (Unix
