@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +57,7 @@ Examples:
 		f.String(&b.sizes, "s,size", "BYTES", "message size(s), comma-separated", "")
 		f.Int(&b.count, "n,count", "N", "messages per throughput test (default: 1000000, fewer above 1 KiB: 1 GB at most)")
 		f.Int(&b.roundtrips, "roundtrips", "N", "round trips per latency test")
+		f.Bool(&b.spawn, "spawn", "run the sending (thr) or echoing (lat) end as a second zmqkit process, as the perf tools run")
 		f.Bool(&b.curve, "curve", "use CURVE with the perf tools' keys (their <enable_curve> argument)")
 		f.Duration(&b.timeout, "t,timeout", "D", "fail when no message moves for D")
 		f.Bool(&b.json, "json", "print JSON instead of the table")
@@ -66,7 +69,7 @@ Examples:
 type benchCfg struct {
 	test, endpoint, bind, connect, sizes string
 	count, roundtrips                    int
-	curve, json, noProgress              bool
+	curve, json, noProgress, spawn       bool
 	timeout                              time.Duration
 }
 
@@ -155,6 +158,36 @@ func (b *benchCfg) run(e *env, pos []string) error {
 	return b.print(e, &rep)
 }
 
+// child runs "zmqkit bench --connect ep" for one test and returns its
+// result (the sender's view for thr, the measurement for lat).
+func (b *benchCfg) child(ctx context.Context, test, ep string, size, n int) (benchResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return benchResult{}, err
+	}
+	args := []string{"bench", "--connect", ep, "--test", test, "--size", strconv.Itoa(size), "--json", "--no-progress"}
+	if test == "lat" {
+		args = append(args, "--roundtrips", strconv.Itoa(n))
+	} else {
+		args = append(args, "--count", strconv.Itoa(n))
+	}
+	if b.curve {
+		args = append(args, "--curve")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return benchResult{}, fmt.Errorf("the spawned end failed: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out, &rep); err != nil || len(rep.Results) != 1 {
+		return benchResult{}, fmt.Errorf("the spawned end's output: %q", out)
+	}
+	return rep.Results[0], nil
+}
+
 func (b *benchCfg) countFor(size int) int {
 	if b.count > 0 {
 		return b.count
@@ -181,17 +214,22 @@ func (b *benchCfg) runBoth(ctx context.Context, e *env, prog *progress, sizes []
 			}
 			ep := pull.LastEndpoint()
 			rep.Endpoint = ep
-			push, err := s.socket(core.PUSH, nil, nil, perftool.CurveClient(b.curve)...)
-			if err != nil {
-				return err
-			}
-			if err := push.Connect(ep); err != nil {
-				return endpointErr(err)
-			}
 			count := b.countFor(size)
 			prog.start(fmt.Sprintf("thr %d B", size), count)
 			errc := make(chan error, 1)
-			go func() { _, err := sendThr(ctx, push, size, count, nil); errc <- err }()
+			var push *core.Socket
+			if b.spawn {
+				go func() { _, err := b.child(ctx, "thr", ep, size, count); errc <- err }()
+			} else {
+				push, err = s.socket(core.PUSH, nil, nil, perftool.CurveClient(b.curve)...)
+				if err != nil {
+					return err
+				}
+				if err := push.Connect(ep); err != nil {
+					return endpointErr(err)
+				}
+				go func() { _, err := sendThr(ctx, push, size, count, nil); errc <- err }()
+			}
 			err = recvThr(ctx, pull, size, count, &r, prog)
 			if err != nil {
 				return err
@@ -199,7 +237,9 @@ func (b *benchCfg) runBoth(ctx context.Context, e *env, prog *progress, sizes []
 			if err := <-errc; err != nil {
 				return err
 			}
-			push.Close()
+			if push != nil {
+				push.Close()
+			}
 			pull.Close()
 		}
 		if b.test != "thr" {
@@ -212,23 +252,41 @@ func (b *benchCfg) runBoth(ctx context.Context, e *env, prog *progress, sizes []
 			}
 			ep := repS.LastEndpoint()
 			rep.Endpoint = ep
-			req, err := s.socket(core.REQ, nil, nil, perftool.CurveClient(b.curve)...)
-			if err != nil {
-				return err
-			}
-			if err := req.Connect(ep); err != nil {
-				return endpointErr(err)
-			}
 			prog.start(fmt.Sprintf("lat %d B", size), b.roundtrips)
-			errc := make(chan error, 1)
-			go func() { errc <- echoLat(ctx, repS, size, b.roundtrips) }()
-			if err := measureLat(ctx, req, size, b.roundtrips, &r, prog); err != nil {
-				return err
+			if b.spawn {
+				// The child measures (remote_lat's role); this process echoes.
+				type res struct {
+					r   benchResult
+					err error
+				}
+				rc := make(chan res, 1)
+				go func() { cr, err := b.child(ctx, "lat", ep, size, b.roundtrips); rc <- res{cr, err} }()
+				if err := echoLatProgress(ctx, repS, size, b.roundtrips, prog); err != nil {
+					return err
+				}
+				x := <-rc
+				if x.err != nil {
+					return x.err
+				}
+				r.Roundtrips, r.LatencyUS, r.P50US, r.P99US, r.MaxUS = x.r.Roundtrips, x.r.LatencyUS, x.r.P50US, x.r.P99US, x.r.MaxUS
+			} else {
+				req, err := s.socket(core.REQ, nil, nil, perftool.CurveClient(b.curve)...)
+				if err != nil {
+					return err
+				}
+				if err := req.Connect(ep); err != nil {
+					return endpointErr(err)
+				}
+				errc := make(chan error, 1)
+				go func() { errc <- echoLat(ctx, repS, size, b.roundtrips) }()
+				if err := measureLat(ctx, req, size, b.roundtrips, &r, prog); err != nil {
+					return err
+				}
+				if err := <-errc; err != nil {
+					return err
+				}
+				req.Close()
 			}
-			if err := <-errc; err != nil {
-				return err
-			}
-			req.Close()
 			repS.Close()
 		}
 		rep.Results = append(rep.Results, r)

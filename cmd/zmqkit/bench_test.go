@@ -35,8 +35,16 @@ func TestBenchInProcess(t *testing.T) {
 			}
 		}
 	}
+	// The other end in a child process (--spawn), as the perf tools run.
+	out, errOut, code := zk(t, "", "bench", "--spawn", "-e", "ipc://*", "--count", "20000", "--roundtrips", "300", "--json")
+	if code != 0 {
+		t.Fatalf("--spawn: %d %q", code, errOut)
+	}
+	if r := benchJSON(t, out).Results[0]; r.Count != 20000 || r.MsgsPerSec <= 0 || r.Roundtrips != 300 || r.LatencyUS <= 0 || r.P99US <= 0 {
+		t.Errorf("--spawn: %+v", r)
+	}
 	// The table.
-	out, _, code := zk(t, "", "bench", "-e", "ipc://*", "--test", "lat", "--roundtrips", "200")
+	out, _, code = zk(t, "", "bench", "-e", "ipc://*", "--test", "lat", "--roundtrips", "200")
 	if code != 0 || !strings.Contains(out, "p99 µs") || !strings.Contains(out, "64 B") {
 		t.Errorf("table: %d %q", code, out)
 	}

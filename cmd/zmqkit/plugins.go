@@ -98,7 +98,11 @@ func typePkg(v any) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return t.PkgPath()
+	pkg := t.PkgPath()
+	if i := strings.Index(pkg, "/internal/"); i > 0 {
+		pkg = pkg[:i] // the plugin's public package
+	}
+	return pkg
 }
 
 // compiledIn lists registry.Default's entries.
