@@ -3,6 +3,7 @@ module github.com/zmqkit/zmqkit
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
 	github.com/mdlayher/socket v0.8.0

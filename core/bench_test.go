@@ -39,7 +39,7 @@ var benchSizes = []struct {
 	{"64KiB", 64 << 10},
 }
 
-var benchTransports = []string{"inproc", "ipc", "tcp"}
+var benchTransports = []string{"inproc", "ipc", "tcp", "ws"}
 
 var benchSeq atomic.Int64
 
@@ -58,6 +58,8 @@ func benchEndpoint(b *testing.B, transport string) string {
 		}
 		b.Cleanup(func() { os.RemoveAll(dir) })
 		return "ipc://" + filepath.Join(dir, "s")
+	case "ws":
+		return "ws://127.0.0.1:*/bench"
 	default:
 		return "tcp://127.0.0.1:*"
 	}

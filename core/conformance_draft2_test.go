@@ -218,10 +218,7 @@ func TestDraftPeer(t *testing.T) {
 // wait for the peer (inproc and tcp), as a PEER connects without IMMEDIATE.
 func TestDraftConnectPeerBeforeBind(t *testing.T) {
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
-		ep := e.ep()
-		if e.tr == "tcp" {
-			ep = cfFreeTCP(t)
-		}
+		ep := e.unbound()
 		p2 := e.sock(core.PEER)
 		id, err := p2.ConnectPeer(ep)
 		if err != nil {
@@ -331,22 +328,16 @@ func TestDisconnectPeer(t *testing.T) {
 // TestDraftReconnect: a CLIENT and a PEER keep their connection across the
 // peer's restart; the PEER's routing id stays valid.
 func TestDraftReconnect(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
 		t.Run(tr, func(t *testing.T) {
 			e := cfNewEnv(t, tr)
-			ep := e.ep()
-			if tr == "tcp" {
-				ep = cfFreeTCP(t)
-			}
+			ep := e.unbound()
 			server := e.sock(core.SERVER, core.WithLinger(0))
 			if err := server.Bind(ep); err != nil {
 				t.Fatal(err)
 			}
 			peerSrv := e.sock(core.PEER, core.WithLinger(0))
-			pep := e.ep()
-			if tr == "tcp" {
-				pep = cfFreeTCP(t)
-			}
+			pep := e.unbound()
 			if err := peerSrv.Bind(pep); err != nil {
 				t.Fatal(err)
 			}
@@ -588,13 +579,10 @@ func TestDraftUDPEndpointErrors(t *testing.T) {
 // TestDraftDishRejoinsOnReconnect: a connected DISH tells a restarted
 // RADIO its groups again (libzmq's dish_t::xhiccuped).
 func TestDraftDishRejoinsOnReconnect(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
 		t.Run(tr, func(t *testing.T) {
 			e := cfNewEnv(t, tr)
-			ep := e.ep()
-			if tr == "tcp" {
-				ep = cfFreeTCP(t)
-			}
+			ep := e.unbound()
 			radio := e.sock(core.RADIO, core.WithLinger(0))
 			if err := radio.Bind(ep); err != nil {
 				t.Fatal(err)

@@ -19,15 +19,17 @@ import (
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 	"github.com/zmqkit/zmqkit/plugins/vmci/vmcitest"
+	_ "github.com/zmqkit/zmqkit/plugins/ws"
 )
 
 // cfTransports is the transport table every conformance test runs over:
 // "frame" is the in-memory frame transport of frame_test.go, which runs
-// the core's frame engine in its mechanism mode (as ws does); "vsock" is
+// the core's frame engine in its mechanism mode (as ws does), and "ws" is
+// the real one (plugins/ws: ZWS 2.0 over WebSocket); "vsock" is
 // plugins/vmci on its fake socket layer (vmcitest): the machine has no
 // vsock device, and everything above the AF_VSOCK system calls is the
 // same.
-var cfTransports = []string{"tcp", "ipc", "inproc", "frame", "vsock"}
+var cfTransports = []string{"tcp", "ipc", "inproc", "frame", "vsock", "ws"}
 
 var cfSeq atomic.Int64
 
@@ -98,9 +100,23 @@ func (e *cfEnv) ep() string {
 		return fmt.Sprintf("mfmech://cf-%d", n)
 	case "vsock":
 		return fmt.Sprintf("vsock://3:%d", 20000+n) // a fixed port: connectable before the bind
+	case "ws":
+		return "ws://127.0.0.1:*/cf"
 	}
 	e.t.Fatalf("unknown transport %s", e.tr)
 	return ""
+}
+
+// unbound returns an endpoint to connect to before anything binds it
+// (and to bind later): ep's, with a free port for tcp and ws.
+func (e *cfEnv) unbound() string {
+	switch e.tr {
+	case "tcp":
+		return cfFreeTCP(e.t)
+	case "ws":
+		return "ws" + strings.TrimPrefix(cfFreeTCP(e.t), "tcp") + "/cf"
+	}
+	return e.ep()
 }
 
 // sock creates a socket, failing the test on error.

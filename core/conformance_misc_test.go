@@ -132,10 +132,7 @@ func TestConformanceImmediate(t *testing.T) {
 		if e.tr == "inproc" {
 			t.Skip("libzmq: inproc ignores IMMEDIATE (the pipe is made at connect)")
 		}
-		dead := e.ep()
-		if e.tr == "tcp" {
-			dead = cfFreeTCP(t)
-		}
+		dead := e.unbound()
 		lonely := e.connected(core.PUSH, dead, core.WithImmediate(true))
 		cfExpectErr(t, lonely.TrySend(core.NewMsgString("x")), core.ErrWouldBlock)
 
@@ -305,10 +302,7 @@ func TestConformanceCloseLingerDeliversConnected(t *testing.T) {
 // Close with LINGER 0 returns at once even with a peer that never comes.
 func TestConformanceCloseLingerZero(t *testing.T) {
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
-		ep := e.ep()
-		if e.tr == "tcp" {
-			ep = cfFreeTCP(t)
-		}
+		ep := e.unbound()
 		push := e.connected(core.PUSH, ep, core.WithLinger(0))
 		push.TrySend(core.NewMsgString("x"))
 		start := time.Now()
@@ -448,10 +442,7 @@ func TestConformanceInvalidEndpoints(t *testing.T) {
 func TestConformanceUnbindDisconnectNotFound(t *testing.T) {
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
 		s, ep := e.bound(core.PULL)
-		other := e.ep()
-		if e.tr == "tcp" {
-			other = cfFreeTCP(t)
-		}
+		other := e.unbound()
 		cfExpectErr(t, s.Unbind(other), core.ErrNotFound)
 		cfExpectErr(t, s.Disconnect(other), core.ErrNotFound)
 		cfExpectErr(t, s.Disconnect(ep), core.ErrNotFound) // bound, not connected

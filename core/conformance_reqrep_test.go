@@ -19,10 +19,7 @@ import (
 // ZMQ_IMMEDIATE is set); it is delivered once the peer binds.
 func TestConformanceConnectQueuesBeforeConnection(t *testing.T) {
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
-		ep := e.ep()
-		if e.tr == "tcp" {
-			ep = cfFreeTCP(t)
-		}
+		ep := e.unbound()
 		push := e.connected(core.PUSH, ep, core.WithReconnectInterval(20*time.Millisecond))
 		if err := push.TrySend(core.NewMsgString("early")); err != nil {
 			t.Fatalf("TrySend right after Connect: %v (libzmq queues it on the connect-time pipe)", err)

@@ -182,7 +182,7 @@ func (e *engine) readFrames() error {
 		if e.xform {
 			var err error
 			if cmd, flags, err = e.fc.ReadFrame(cmd[:0]); err != nil {
-				return frameErr(err)
+				return e.readFramesEnd(err)
 			}
 			e.recvSeen.Add(1)
 			// decrypt straight into the message being assembled
@@ -194,7 +194,8 @@ func (e *engine) readFrames() error {
 		} else {
 			b, fl, err := e.fc.ReadFrame(staging.buf)
 			if err != nil {
-				return frameErr(err)
+				staging.buf = staging.buf[:s]
+				return e.readFramesEnd(err)
 			}
 			e.recvSeen.Add(1)
 			staging.buf, flags = b, fl
@@ -221,6 +222,16 @@ func (e *engine) readFrames() error {
 		}
 		offs = offs[:0]
 	}
+}
+
+// readFramesEnd ends the reader loop after a read error: the messages
+// decoded before it are delivered first (a connection may end right after
+// a frame HasFrame reported).
+func (e *engine) readFramesEnd(err error) error {
+	if e.nIn > 0 {
+		_ = e.flushIn()
+	}
+	return frameErr(err)
 }
 
 // encodeFrame hands one frame to the frame connection, through the
