@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -78,6 +79,9 @@ func (h hybrid) Dial(ctx context.Context, cid, port uint32, _ *SockOpts, created
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) { // the context's deadline, set on the socket
+			return nil, fmt.Errorf("hybrid vsock: CONNECT %d: %w", port, context.DeadlineExceeded)
+		}
 		return nil, err
 	}
 	return &hybridConn{UnixConn: uc,
@@ -101,6 +105,9 @@ func hybridConnect(c net.Conn, port uint32) (uint32, error) {
 			}
 			line = append(line, b[0])
 			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, err
 		}
 		if err != nil {
 			// the device closes the socket when no guest listens on the port
