@@ -12,6 +12,7 @@ import (
 	"github.com/zmqkit/zmqkit/auth"
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/curve"
+	"github.com/zmqkit/zmqkit/plugins/plain"
 	_ "github.com/zmqkit/zmqkit/plugins/inproc" // ZAP
 	"github.com/zmqkit/zmqkit/plugins/vmci/vmcitest"
 )
@@ -114,6 +115,7 @@ var scenarios = []struct {
 	{"REQ-REP", scenarioReqRep},
 	{"PUB-SUB", scenarioPubSub},
 	{"ROUTER-DEALER-CURVE", scenarioCurve},
+	{"PLAIN", scenarioPlain},
 	{"ReconnectAfterListenerRestart", scenarioReconnect},
 	{"MonitorEvents", scenarioMonitor},
 	{"ReconnectStopConnRefused", scenarioConnRefused},
@@ -231,6 +233,25 @@ func scenarioCurve(t *testing.T, w world) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the unknown key was not refused")
 	}
+}
+
+func scenarioPlain(t *testing.T, w world) {
+	a, err := auth.New(w.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	a.SetUsers(auth.AnyDomain, map[string]string{"guest": "secret"})
+	rep := sock(t, w.host, core.REP, core.WithMechanism(plain.Server()))
+	ep := w.dialTo(bind(t, rep, w.bind))
+	req := sock(t, w.guest, core.REQ, core.WithMechanism(plain.Client("guest", "secret")))
+	connect(t, req, ep)
+	send(t, req, "hi")
+	if m := recv(t, rep, "hi"); func() string { u, _ := m.Property("User-Id"); return u }() != "guest" {
+		t.Errorf("User-Id is not the PLAIN user")
+	}
+	send(t, rep, "ho")
+	recv(t, req, "ho")
 }
 
 func scenarioReconnect(t *testing.T, w world) {

@@ -91,6 +91,15 @@ func TestHybridAnswers(t *testing.T) {
 	if _, err := h.Dial(ctx, 3, 5000, nil, func(int) {}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("silent device: %v", err)
 	}
+	// CONNECT_TIMEOUT (Config.ConnectTimeout) bounds a connect too
+	start := time.Now()
+	_, err := New(nil).Dial(context.Background(), "vsock", "3:5000", &transport.Config{
+		ConnectTimeout: 50 * time.Millisecond,
+		Extra:          map[string]any{OptHybridUDS: fakeDevice(t, "hang")},
+	})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Errorf("CONNECT_TIMEOUT: %v after %v", err, time.Since(start))
+	}
 	// no device at all
 	if _, err := Hybrid("/nonexistent/v.sock").Dial(context.Background(), 3, 1, nil, func(int) {}); err == nil {
 		t.Error("dial without a device succeeded")
