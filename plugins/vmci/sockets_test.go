@@ -12,8 +12,8 @@ import (
 	"github.com/zmqkit/zmqkit/auth"
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/curve"
-	"github.com/zmqkit/zmqkit/plugins/plain"
 	_ "github.com/zmqkit/zmqkit/plugins/inproc" // ZAP
+	"github.com/zmqkit/zmqkit/plugins/plain"
 	"github.com/zmqkit/zmqkit/plugins/vmci/vmcitest"
 )
 
