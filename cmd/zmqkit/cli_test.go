@@ -115,14 +115,44 @@ func TestPlugins(t *testing.T) {
 	}
 }
 
-func TestPluginFlagWithoutSupport(t *testing.T) {
-	_, errOut, code := zk(t, "", "--plugin", "/nonexistent/plugin", "plugins")
-	if code != exitFailure || !strings.Contains(errOut, "--plugin /nonexistent/plugin") {
-		t.Fatalf("status %d, stderr %q", code, errOut)
+func TestPluginFlag(t *testing.T) {
+	t.Parallel()
+	plugin := filepath.Join(tmpRoot, "zmqkit-plugin-tcp")
+	out, _, code := zk(t, "", "--plugin", plugin, "plugins", "--json")
+	var rows []pluginInfo
+	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil {
+		t.Fatalf("plugins --plugin: %d %q", code, out)
+	}
+	var tcp []pluginInfo
+	for _, r := range rows {
+		if r.Name == "tcp" {
+			tcp = append(tcp, r)
+		}
+	}
+	if len(tcp) != 1 || tcp[0].Source != plugin || tcp[0].Package != "github.com/zmqkit/zmqkit/cmd/zmqkit-plugin-tcp" || tcp[0].Version == "" || tcp[0].Carries != "stream" {
+		t.Errorf("tcp rows %+v", tcp)
+	}
+	// Messages flow through the plugin's tcp, to a compiled-in tcp peer
+	// (and through $ZMQKIT_PLUGINS on the other side).
+	ep := tcpEP(t)
+	pull := newProc(t, "zmqkit", "cat", "pull", "-b", ep, "-n", "2", "--out", "json")
+	pull.cmd.Env = append(os.Environ(), "ZMQKIT_PLUGINS="+plugin)
+	pull.run()
+	waitBound(t, ep)
+	push := start(t, "via\nplugin\n", "zmqkit", "cat", "push", "-c", ep, "--plugin", plugin)
+	push.expect(0, procTimeout)
+	pull.expect(0, procTimeout)
+	if !strings.Contains(pull.stdout.String(), `"frames":["plugin"]`) {
+		t.Errorf("pull got %q", pull.stdout.String())
+	}
+	// Not a plugin: a runtime failure that says so.
+	_, errOut, code := zk(t, "", "--plugin", "/bin/true", "plugins")
+	if code != exitFailure || !strings.Contains(errOut, "--plugin /bin/true") {
+		t.Errorf("/bin/true: %d %q", code, errOut)
 	}
 	_, errOut, code = zk(t, "", "cat", "pull", "-c", "tcp://127.0.0.1:1", "--plugin", "/nonexistent/plugin")
-	if code != exitFailure || !strings.Contains(errOut, "--plugin") {
-		t.Fatalf("status %d, stderr %q", code, errOut)
+	if code != exitFailure || !strings.Contains(errOut, "--plugin /nonexistent/plugin") {
+		t.Errorf("missing plugin: %d %q", code, errOut)
 	}
 }
 

@@ -45,7 +45,7 @@ func cmdFlags(c *command) []*flagDef {
 	if !c.noGlobal {
 		f.section("Global flags")
 		var p []string
-		f.List(&p, "plugin", "PATH", "load transports and mechanisms from this plugin binary", "file")
+		f.List(&p, "plugin", "PATH", "load transports and mechanisms from this plugin binary, out of process (also $ZMQKIT_PLUGINS)", "file")
 	}
 	return f.defs
 }

@@ -202,7 +202,7 @@ func run(e *env, args []string) int {
 	runFn := c.define(f)
 	if !c.noGlobal {
 		f.section("Global flags")
-		f.List(&plugins, "plugin", "PATH", "load transports and mechanisms from this plugin binary", "file")
+		f.List(&plugins, "plugin", "PATH", "load transports and mechanisms from this plugin binary, out of process (also $ZMQKIT_PLUGINS)", "file")
 	}
 	pos, err := f.parse(args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -211,9 +211,11 @@ func run(e *env, args []string) int {
 	}
 	if err == nil {
 		e.plugins = plugins
-		err = loadPlugins(e)
+		var stop func()
+		stop, err = loadPlugins(e)
 		if err == nil {
 			err = runFn(e, pos)
+			stop()
 		}
 	}
 	return report(e, err)
@@ -273,7 +275,7 @@ func printHelp(w io.Writer, c *command) {
 	if !c.noGlobal {
 		f.section("Global flags")
 		var p []string
-		f.List(&p, "plugin", "PATH", "load transports and mechanisms from this plugin binary", "file")
+		f.List(&p, "plugin", "PATH", "load transports and mechanisms from this plugin binary, out of process (also $ZMQKIT_PLUGINS)", "file")
 	}
 	f.printFlags(w)
 }

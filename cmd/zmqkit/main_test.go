@@ -49,7 +49,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	// libzmq's perf tools' ports, for bench's agreement with them.
-	for _, tool := range []string{"local_thr", "remote_thr"} {
+	for _, tool := range []string{"local_thr", "remote_thr", "zmqkit-plugin-tcp"} {
 		b := exec.Command("go", "build", "-o", filepath.Join(dir, tool), "../"+tool)
 		b.Env = build.Env
 		if out, err := b.CombinedOutput(); err != nil {
@@ -146,7 +146,7 @@ func newProc(t *testing.T, name string, args ...string) *proc {
 	switch name {
 	case "zmqkit":
 		bin = zkBin
-	case "local_thr", "remote_thr":
+	case "local_thr", "remote_thr", "zmqkit-plugin-tcp":
 		bin = filepath.Join(tmpRoot, name)
 	case "python":
 		needPython(t)

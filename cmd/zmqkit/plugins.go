@@ -1,8 +1,10 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"runtime/debug"
 	"sort"
@@ -10,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/external"
 	"github.com/zmqkit/zmqkit/registry/transport"
 )
 
@@ -23,7 +26,12 @@ use: those compiled in, and those served by the plugin binaries given with
 Examples:
   zmqkit plugins
   zmqkit plugins --json
-  zmqkit --plugin ./zmqkit-plugin-foo plugins
+  zmqkit --plugin ./zmqkit-plugin-tcp plugins
+  ZMQKIT_PLUGINS=./zmqkit-plugin-tcp:./zmqkit-plugin-curve zmqkit plugins
+
+A plugin's transports and mechanisms replace the compiled-in ones of the
+same name for the whole run of any subcommand; inproc cannot be served
+out of process.
 `,
 	define: func(f *flagSet) func(*env, []string) error {
 		var asJSON bool
@@ -105,6 +113,10 @@ func typePkg(v any) string {
 	return pkg
 }
 
+func isExternal(pkg string) bool {
+	return pkg == modulePath+"/registry/external" || strings.HasPrefix(pkg, modulePath+"/registry/external/")
+}
+
 // compiledIn lists registry.Default's entries.
 func compiledIn() []pluginInfo {
 	var out []pluginInfo
@@ -114,6 +126,9 @@ func compiledIn() []pluginInfo {
 			continue
 		}
 		pkg := typePkg(t)
+		if isExternal(pkg) {
+			continue // served by a --plugin binary: listed with it
+		}
 		out = append(out, pluginInfo{Kind: "transport", Name: s, Carries: kindName(t.Kind()), Package: pkg, Version: pkgVersion(pkg), Source: "built in"})
 	}
 	core := modulePath + "/core"
@@ -124,6 +139,9 @@ func compiledIn() []pluginInfo {
 			continue
 		}
 		pkg := typePkg(m)
+		if isExternal(pkg) {
+			continue
+		}
 		out = append(out, pluginInfo{Kind: "mechanism", Name: n, Package: pkg, Version: pkgVersion(pkg), Source: "built in"})
 	}
 	return out
@@ -149,10 +167,65 @@ func listPlugins(e *env, asJSON bool) error {
 	return tw.Flush()
 }
 
-// loadPlugins loads the --plugin binaries into registry.Default.
-func loadPlugins(e *env) error {
-	if len(e.plugins) == 0 {
-		return nil
+// loadPlugins loads the --plugin binaries (and those of $ZMQKIT_PLUGINS,
+// colon-separated) out of process into registry.Default, in place of the
+// compiled-in transports and mechanisms they serve, and records what each
+// serves for "zmqkit plugins". The returned function stops them.
+func loadPlugins(e *env) (func(), error) {
+	paths := append([]string(nil), e.plugins...)
+	if v := e.getenv(external.EnvPlugins); v != "" {
+		for _, p := range strings.Split(v, string(os.PathListSeparator)) {
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
 	}
-	return fmt.Errorf("--plugin %s: this build cannot load plugin binaries yet: out-of-process plugin support (registry/external, issue 14) is not in zmqkit yet", e.plugins[0])
+	var loaded []*external.Plugin
+	stop := func() {
+		for i := len(loaded) - 1; i >= 0; i-- {
+			loaded[i].Close()
+		}
+	}
+	for _, path := range paths {
+		pl, err := external.Load(registry.Default, path, external.Options{Replace: true, IdleTimeout: -1})
+		if err != nil {
+			stop()
+			return func() {}, fmt.Errorf("--plugin %s: %w", path, err)
+		}
+		loaded = append(loaded, pl)
+		pkg, ver := binaryVersion(path)
+		for _, sch := range pl.Transports() {
+			row := pluginInfo{Kind: "transport", Name: sch, Package: pkg, Version: ver, Source: path}
+			if t, err := registry.Default.Transport(sch); err == nil {
+				row.Carries = kindName(t.Kind())
+			}
+			extraPlugins = append(extraPlugins, row)
+		}
+		for _, m := range pl.Mechanisms() {
+			extraPlugins = append(extraPlugins, pluginInfo{Kind: "mechanism", Name: m, Package: pkg, Version: ver, Source: path})
+		}
+	}
+	return stop, nil
+}
+
+// binaryVersion reads a plugin binary's Go build information: its main
+// package and the version of its module (or of the zmqkit module it was
+// built with, when its own is a development build).
+func binaryVersion(path string) (pkg, version string) {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return "(not a Go binary)", "(unknown)"
+	}
+	pkg, version = bi.Path, bi.Main.Version
+	if version == "" || version == "(devel)" {
+		for _, d := range bi.Deps {
+			if d.Path == modulePath {
+				return pkg, "zmqkit " + d.Version
+			}
+		}
+		if bi.Main.Path == modulePath {
+			return pkg, "(devel, " + bi.GoVersion + ")"
+		}
+	}
+	return pkg, version
 }
