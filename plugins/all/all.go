@@ -1,20 +1,18 @@
-// Package all registers zmqkit's default set of plugins: the transports
-// tcp, ipc, inproc and udp (RADIO/DISH and DGRAM), the ones libzmq always
-// has, and the security mechanisms PLAIN and CURVE (NULL is in the core).
-// Import it for its side effect:
-//
-//	import _ "github.com/zmqkit/zmqkit/plugins/all"
-//
-// Programs that want fewer transports import the plugins they need
-// instead.
+// Package all registers every transport and mechanism plugin that can be
+// compiled in: import it for a binary that speaks everything zmqkit does.
+// Import the plugin packages one by one instead to pay only for what a
+// program uses (each adds its own dependencies: ws coder/websocket, vmci
+// mdlayher/vsock).
 package all
 
 import (
-	// Register the default transports and mechanisms in registry.Default.
+	// Register every compiled-in transport and mechanism in registry.Default.
 	_ "github.com/zmqkit/zmqkit/plugins/curve"
 	_ "github.com/zmqkit/zmqkit/plugins/inproc"
 	_ "github.com/zmqkit/zmqkit/plugins/ipc"
 	_ "github.com/zmqkit/zmqkit/plugins/plain"
 	_ "github.com/zmqkit/zmqkit/plugins/tcp"
 	_ "github.com/zmqkit/zmqkit/plugins/udp"
+	_ "github.com/zmqkit/zmqkit/plugins/vmci"
+	_ "github.com/zmqkit/zmqkit/plugins/ws"
 )
