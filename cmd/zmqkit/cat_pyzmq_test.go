@@ -30,7 +30,7 @@ func TestCatPyzmq(t *testing.T) {
 	ep = ipcEP(t)
 	sub := start(t, "", "python", "sub", "bind", ep, "--sub", "t.", "--recv", "1", "--timeout", "5000")
 	sub.waitOut("READY", procTimeout)
-	pub := start(t, "x\nt.yes\n", "zmqkit", "cat", "pub", "-c", ep, "--delay", "300ms")
+	pub := start(t, "x\nt.yes\n", "zmqkit", "cat", "pub", "-c", ep, "--delay", "1s")
 	pub.expect(0, procTimeout)
 	sub.expect(0, procTimeout)
 	if !strings.Contains(sub.stdout.String(), `["t.yes"]`) {
@@ -42,13 +42,13 @@ func TestCatPyzmq(t *testing.T) {
 	ep = tcpEP(t)
 	rep := start(t, "", "python", "rep", "bind", ep, "--echo", "1")
 	rep.waitOut("READY", procTimeout)
-	req := startPipe(t, "zmqkit", "cat", "req", "-c", ep, "-t", "1500ms")
+	req := startPipe(t, "zmqkit", "cat", "req", "-c", ep, "-t", "3s")
 	req.stdin.WriteString("one\n")
 	req.waitOut("one\n", procTimeout)
 	rep.expect(0, procTimeout)
 	req.stdin.WriteString("two\n")
 	req.expect(1, procTimeout)
-	if !strings.Contains(req.stderr.String(), "timed out after 1.5s waiting for a message") {
+	if !strings.Contains(req.stderr.String(), "timed out after 3s waiting for a message") {
 		t.Errorf("req stderr %q", req.stderr.String())
 	}
 
@@ -98,10 +98,12 @@ func TestCatPyzmqSecurity(t *testing.T) {
 
 	// zmqkit CURVE server; pyzmq client with a wrong server key: the
 	// server reports the failed handshake and times out.
-	ep = tcpEP(t)
-	pull := start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv["secret"], "-n", "1", "-t", "2s")
-	waitBound(t, ep)
+	// pyzmq starts first (python is slow to start on a loaded machine)
+	// and connects before the bind; libzmq retries until it is there.
+	ep = ipcEP(t)
 	py = start(t, "", "python", "push", "connect", ep, "--curve-client", other["public"], "--send", "x")
+	py.waitOut("READY", procTimeout)
+	pull := start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv["secret"], "-n", "1", "-t", "5s")
 	pull.expect(1, procTimeout)
 	py.wait(procTimeout)
 	if !strings.Contains(pull.stderr.String(), "HANDSHAKE_FAILED_PROTOCOL: ZMTP_CRYPTOGRAPHIC") {
@@ -113,7 +115,7 @@ func TestCatPyzmqSecurity(t *testing.T) {
 	ep = tcpEP(t)
 	rep := start(t, "", "python", "rep", "bind", ep, "--plain-server", "admin:pw", "--echo", "1")
 	rep.waitOut("READY", procTimeout)
-	bad := start(t, "x\n", "zmqkit", "cat", "req", "-c", ep, "--plain-user", "admin", "--plain-password", "nope", "-t", "1s")
+	bad := start(t, "x\n", "zmqkit", "cat", "req", "-c", ep, "--plain-user", "admin", "--plain-password", "nope", "-t", "3s")
 	bad.expect(1, procTimeout)
 	if !strings.Contains(bad.stderr.String(), "HANDSHAKE_FAILED_AUTH") {
 		t.Errorf("wrong password: %q", bad.stderr.String())

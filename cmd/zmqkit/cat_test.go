@@ -101,7 +101,7 @@ func TestCatPubSub(t *testing.T) {
 	ep := tcpEP(t)
 	sub := start(t, "", "zmqkit", "cat", "sub", "-b", ep, "--subscribe", "w.", "-n", "2")
 	waitBound(t, ep)
-	pub := start(t, "x.skip\nw.one\nz.skip\nw.two\n", "zmqkit", "cat", "pub", "-c", ep, "--delay", "300ms")
+	pub := start(t, "x.skip\nw.one\nz.skip\nw.two\n", "zmqkit", "cat", "pub", "-c", ep, "--delay", "1s")
 	pub.expect(0, procTimeout)
 	sub.expect(0, procTimeout)
 	if got := sub.stdout.String(); got != "w.one\nw.two\n" {
@@ -137,7 +137,7 @@ func TestCatCurveAndPlain(t *testing.T) {
 	// A client with another key is refused by the allow list, and the
 	// client cannot deliver: both say why and exit 1.
 	ep = ipcEP(t)
-	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "--curve-allow", cli, "-n", "1", "-t", "2s")
+	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "--curve-allow", cli, "-n", "1", "-t", "4s")
 	waitBound(t, ep)
 	push = start(t, "secret\n", "zmqkit", "cat", "push", "-c", ep, "--curve-serverkey", srv, "-t", "1500ms")
 	push.expect(1, procTimeout)
@@ -151,7 +151,7 @@ func TestCatCurveAndPlain(t *testing.T) {
 
 	// A wrong server key: the server cannot open the HELLO.
 	ep = ipcEP(t)
-	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "-n", "1", "-t", "2s")
+	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "-n", "1", "-t", "4s")
 	waitBound(t, ep)
 	push = start(t, "secret\n", "zmqkit", "cat", "push", "-c", ep, "--curve-serverkey", cli, "-t", "1500ms")
 	push.expect(1, procTimeout)
@@ -173,7 +173,7 @@ func TestCatCurveAndPlain(t *testing.T) {
 	if !strings.Contains(rep.stdout.String(), `"User-Id":"admin"`) || req.stdout.String() != "hi\n" {
 		t.Errorf("rep %q req %q", rep.stdout.String(), req.stdout.String())
 	}
-	bad := start(t, "hi\n", "zmqkit", "cat", "req", "-c", ep, "-t", "1s", "--plain-user", "admin", "--plain-password", "wrong")
+	bad := start(t, "hi\n", "zmqkit", "cat", "req", "-c", ep, "-t", "3s", "--plain-user", "admin", "--plain-password", "wrong")
 	bad.expect(1, procTimeout)
 	if !strings.Contains(bad.stderr.String(), "timed out") {
 		t.Errorf("bad password: %q", bad.stderr.String())

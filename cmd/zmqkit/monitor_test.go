@@ -36,7 +36,7 @@ func TestMonitor(t *testing.T) {
 	t.Parallel()
 	// Nothing listening: refused connects, and the reason at the end.
 	ep := tcpEP(t)
-	out, errOut, code := zk(t, "", "monitor", "req", "-c", ep, "-t", "500ms", "--json")
+	out, errOut, code := zk(t, "", "monitor", "req", "-c", ep, "-t", "1s", "--json")
 	evs := monitorEvents(t, out)
 	if code != 0 || !hasEvent(evs, "CONNECT_RETRIED", "retry in") || !strings.Contains(errOut, "nothing is listening") {
 		t.Errorf("no listener: status %d, events %v, stderr %q", code, evs, errOut)
@@ -48,9 +48,9 @@ func TestMonitor(t *testing.T) {
 	zk(t, "", "keygen", "--cert", dir+"/srv")
 	srv := start(t, "", "zmqkit", "cat", "rep", "-b", ep, "--curve-secret", dir+"/srv_secret", "--echo")
 	waitBound(t, ep)
-	out, errOut, code = zk(t, "", "monitor", "req", "-c", ep, "--until", "handshake_succeeded", "-t", "1s", "--json")
+	out, errOut, code = zk(t, "", "monitor", "req", "-c", ep, "--until", "handshake_succeeded", "-t", "3s", "--json")
 	evs = monitorEvents(t, out)
-	if code != 1 || !hasEvent(evs, "HANDSHAKE_FAILED_PROTOCOL", "ZMTP_MECHANISM_MISMATCH") || !strings.Contains(errOut, "no HANDSHAKE_SUCCEEDED within 1s; last problem") {
+	if code != 1 || !hasEvent(evs, "HANDSHAKE_FAILED_PROTOCOL", "ZMTP_MECHANISM_MISMATCH") || !strings.Contains(errOut, "no HANDSHAKE_SUCCEEDED within 3s; last problem") {
 		t.Errorf("mismatch: status %d, events %v, stderr %q", code, evs, errOut)
 	}
 	// With the right key, --until ends it at once.
@@ -91,7 +91,7 @@ func TestMonitorPyzmq(t *testing.T) {
 	ep = tcpEP(t)
 	py = start(t, "", "python", "rep", "bind", ep, "--curve-server", srv["secret"], "--echo", "1", "--timeout", "10000")
 	py.waitOut("READY", procTimeout)
-	out, errOut, code := zk(t, "", "monitor", "req", "-c", ep, "--curve-serverkey", other["public"], "--until", "handshake_succeeded", "-t", "1s")
+	out, errOut, code := zk(t, "", "monitor", "req", "-c", ep, "--curve-serverkey", other["public"], "--until", "handshake_succeeded", "-t", "3s")
 	if code != 1 || !strings.Contains(out, "HANDSHAKE_FAILED_NO_DETAIL") || !strings.Contains(errOut, "hung up during the handshake") {
 		t.Errorf("wrong key: status %d, %q, %q", code, out, errOut)
 	}

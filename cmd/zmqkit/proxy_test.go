@@ -95,9 +95,9 @@ func TestProxyCurveFrontend(t *testing.T) {
 	sub := start(t, "", "zmqkit", "cat", "sub", "-c", back, "-n", "1", "-t", "5s")
 	// A publisher with the wrong server key is refused (the proxy says
 	// so); one with the right key gets through.
-	bad := start(t, "x\n", "zmqkit", "cat", "pub", "-c", front, "--curve-serverkey", dir+"/other", "--delay", "300ms", "-t", "1s")
+	bad := start(t, "x\n", "zmqkit", "cat", "pub", "-c", front, "--curve-serverkey", dir+"/other", "--delay", "300ms", "-t", "3s")
 	bad.expect(1, procTimeout)
-	good := start(t, "news\n", "zmqkit", "cat", "pub", "-c", front, "--curve-serverkey", dir+"/srv", "--delay", "500ms")
+	good := start(t, "news\n", "zmqkit", "cat", "pub", "-c", front, "--curve-serverkey", dir+"/srv", "--delay", "1500ms")
 	good.expect(0, procTimeout)
 	sub.expect(0, procTimeout)
 	if sub.stdout.String() != "news\n" {
