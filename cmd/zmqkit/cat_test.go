@@ -24,6 +24,20 @@ func TestCatPushPull(t *testing.T) {
 	}
 }
 
+func TestCatWebSocket(t *testing.T) {
+	t.Parallel()
+	ep := tcpEP(t)
+	ws := "ws://" + strings.TrimPrefix(ep, "tcp://") + "/zmq"
+	rep := start(t, "", "zmqkit", "cat", "rep", "-b", ws, "--echo", "-n", "1")
+	waitPort(t, ep)
+	req := start(t, "over ws\n", "zmqkit", "cat", "req", "-c", ws, "-t", "5s")
+	req.expect(0, procTimeout)
+	rep.expect(0, procTimeout)
+	if req.stdout.String() != "over ws\n" {
+		t.Errorf("req got %q", req.stdout.String())
+	}
+}
+
 func TestCatFormats(t *testing.T) {
 	t.Parallel()
 	ep := tcpEP(t)
