@@ -29,6 +29,17 @@
 // compiler) or with -tags nolibzmq turns the suite into a single skipped
 // test explaining what is missing.
 //
+// interop/wsdraft (build tag zmqdraft) holds the ws, wss and draft-socket
+// tests against libzmq 4.3.4 built with drafts, ws and wss from Debian's
+// source package (scripts/prereq/20-libzmq-draft.sh caches the build under
+// $ZMQKIT_CACHE); its test binary links that build through pkg-config and
+// an rpath, apart from the rest of the module, which keeps Debian's libzmq
+// (it has OpenPGM). scripts/test.sh runs it; by hand:
+//
+//	D=$ZMQKIT_CACHE/libzmq-4.3.4-draft-ws-tls-sodium
+//	PKG_CONFIG_PATH=$D/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$D/lib" \
+//		go test -tags zmqdraft ./wsdraft
+//
 // interop/cmd/compare (a side-by-side performance comparison tool) also
 // lives in this module.
 package interop
