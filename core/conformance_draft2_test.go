@@ -248,7 +248,6 @@ func TestConnectPeerErrors(t *testing.T) {
 		{"pgm://eth0;239.192.1.1:5555", core.ErrNoCompatProto},
 		{"epgm://eth0;239.192.1.1:5555", core.ErrNoCompatProto},
 		{"tipc://{5560,0,0}", core.ErrProtocolNotSupported},
-		{"vmci://1:5555", core.ErrProtocolNotSupported},
 		{"bogus://x", core.ErrProtocolNotSupported},
 	} {
 		id, err := peer.ConnectPeer(c.ep)
