@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -603,24 +604,41 @@ func TestWireSplitMultipart(t *testing.T) {
 		}
 	}
 	cuts = append(cuts, len(stream))
-	go func() { // the peer writes while the test receives
+	// The peer writes while the test receives. wHandshake left a 2 s write
+	// deadline on c; the pauses between the pieces can add up to more than
+	// that on a loaded machine, so the writer sets its own, which only
+	// bounds a hang (as the receive deadline does). A failed write ends
+	// the receiving with its error.
+	rc, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	werr := make(chan error, 1)
+	go func() {
+		c.SetWriteDeadline(time.Now().Add(60 * time.Second))
 		prev := 0
 		for _, cut := range cuts {
 			if cut <= prev {
 				continue
 			}
 			if _, err := c.Write(stream[prev:cut]); err != nil {
+				werr <- fmt.Errorf("peer's write of stream[%d:%d]: %w", prev, cut, err)
+				cancel()
 				return
 			}
 			prev = cut
 			time.Sleep(200 * time.Microsecond)
 		}
+		werr <- nil
 	}()
-	rc, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	for i, w := range want {
 		m, err := pull.Recv(rc)
 		if err != nil {
+			select {
+			case werr := <-werr:
+				if werr != nil {
+					t.Fatalf("message %d: %v (%v)", i, err, werr)
+				}
+			default:
+			}
 			t.Fatalf("message %d: %v", i, err)
 		}
 		if len(m.Frames) != len(w) {
