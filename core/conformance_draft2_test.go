@@ -64,13 +64,7 @@ func TestDraftRadioDish(t *testing.T) {
 		d3.Join("Music")
 		dPublishUntil(t, radio, d2, "Movies", "probe")
 		dPublishUntil(t, radio, d3, "Music", "probe")
-		for _, d := range []*core.Socket{dish, d2} {
-			for {
-				if _, ok := cfTryRecv(d, 50*time.Millisecond); !ok {
-					break
-				}
-			}
-		}
+		dFence(t, radio, "Movies", dish, d2) // dish got d2's probes too
 		mv = core.NewMsgString("Alien")
 		mv.SetGroup("Movies")
 		if err := radio.Send(cfCtx(t, time.Second), mv); err != nil {
@@ -163,16 +157,13 @@ func TestDraftRadioHWM(t *testing.T) {
 			} else if err != nil || sent != 100 {
 				t.Fatalf("lossy radio: sent %d, err %v", sent, err)
 			}
-			n := 0
-			for {
-				if _, ok := cfTryRecv(dish, 50*time.Millisecond); !ok {
-					break
+			// the pipe holds SNDHWM+RCVHWM: those 10 arrive, then nothing
+			for n := 0; n < 10; n++ {
+				if _, ok := cfTryRecv(dish, 5*time.Second); !ok {
+					t.Fatalf("dish got %d, want 10", n)
 				}
-				n++
 			}
-			if n != 10 {
-				t.Fatalf("dish got %d, want 10", n)
-			}
+			cfExpectNothing(t, dish, 50*time.Millisecond)
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +45,9 @@ func dRecv(t *testing.T, s *core.Socket) core.Msg {
 }
 
 // dPublishUntil sends body in group from radio until dish receives a
-// message (joins travel asynchronously) and returns it.
+// message (joins travel asynchronously) and returns it. The probes still
+// on their way are then drained (dFence): the next message dish receives
+// is one sent after this returns.
 func dPublishUntil(t *testing.T, radio, dish *core.Socket, group, body string) core.Msg {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -60,11 +63,39 @@ func dPublishUntil(t *testing.T, radio, dish *core.Socket, group, body string) c
 		got, err := dish.Recv(c)
 		cancel()
 		if err == nil {
+			dFence(t, radio, group, dish)
 			return got
 		}
 	}
 	t.Fatalf("dish never received group %q", group)
 	return core.Msg{}
+}
+
+var dFenceSeq atomic.Int64
+
+// dFence sends a fence message in group (which every dish has joined,
+// with the join known to have reached radio) and receives on each dish up
+// to it, discarding what came before: a pipe keeps order, so nothing sent
+// before the fence arrives after it, however slow the machine.
+func dFence(t *testing.T, radio *core.Socket, group string, dishes ...*core.Socket) {
+	t.Helper()
+	fence := fmt.Sprintf("fence-%d", dFenceSeq.Add(1))
+	m := core.NewMsgString(fence)
+	m.SetGroup(group)
+	if err := radio.Send(cfCtx(t, 5*time.Second), m); err != nil {
+		t.Fatalf("radio fence send: %v", err)
+	}
+	for _, d := range dishes {
+		for {
+			got, err := d.Recv(cfCtx(t, 5*time.Second))
+			if err != nil {
+				t.Fatalf("dish waiting for the %s message in %q: %v", fence, group, err)
+			}
+			if got.Group() == group && string(got.Frames[0]) == fence {
+				break
+			}
+		}
+	}
 }
 
 func TestDraftClientServer(t *testing.T) {

@@ -311,16 +311,48 @@ func cfRecvSkip(s *core.Socket, d time.Duration) ([]string, bool) {
 	}
 }
 
-// cfDrainSkip returns all non-probe messages arriving within d.
-func cfDrainSkip(s *core.Socket, d time.Duration) [][]string {
-	var out [][]string
-	for {
-		f, ok := cfRecvSkip(s, d)
-		if !ok {
-			return out
-		}
-		out = append(out, f)
+// cfFenceSuffix marks a fence: a message published after the ones a test
+// checks, on a topic the subscriber receives. A pipe keeps order, so once
+// the fence is in, every message published before it that the subscriber
+// will ever get is in too, however slow the machine: cfFenced returns
+// exactly those, with no quiet period to guess.
+const cfFenceSuffix = "\x00fence"
+
+// cfFence publishes topic+cfFenceSuffix on pub (a PUB or XPUB).
+func cfFence(t *testing.T, pub *core.Socket, topic string) {
+	t.Helper()
+	if err := pub.TrySend(core.NewMsgString(topic + cfFenceSuffix)); err != nil {
+		t.Fatalf("fence send: %v", err)
 	}
+}
+
+// cfUntilFence returns the first frames of the messages s receives before
+// the fence topic+cfFenceSuffix (probes and other fences skipped), each
+// waited for up to 5 s.
+func cfUntilFence(t *testing.T, s *core.Socket, topic string) []string {
+	t.Helper()
+	var got []string
+	for {
+		f, ok := cfTryRecv(s, 5*time.Second)
+		if !ok {
+			t.Fatalf("fence %q never arrived (received %q before)", topic, got)
+		}
+		switch {
+		case len(f) > 0 && f[0] == topic+cfFenceSuffix:
+			return got
+		case len(f) > 0 && (strings.HasSuffix(f[0], cfProbeSuffix) || strings.HasSuffix(f[0], cfFenceSuffix)):
+		default:
+			got = append(got, f[0])
+		}
+	}
+}
+
+// cfFenced publishes a fence on topic (one s is subscribed to) and returns
+// what s received before it.
+func cfFenced(t *testing.T, pub, s *core.Socket, topic string) []string {
+	t.Helper()
+	cfFence(t, pub, topic)
+	return cfUntilFence(t, s, topic)
 }
 
 // cfFreeTCP returns a tcp endpoint on a port nobody listens on (now).

@@ -31,14 +31,6 @@ func cfPublish(t *testing.T, pub *core.Socket, topics ...string) {
 	}
 }
 
-func cfReceived(s *core.Socket, d time.Duration) []string {
-	var got []string
-	for _, f := range cfDrainSkip(s, d) {
-		got = append(got, f[0])
-	}
-	return got
-}
-
 func TestConformanceSubPrefixMatching(t *testing.T) {
 	cfForEach(t, func(t *testing.T, e *cfEnv) {
 		pub, sub, _ := cfPubSub(t, e, core.PUB, nil, nil)
@@ -49,7 +41,7 @@ func TestConformanceSubPrefixMatching(t *testing.T) {
 		}
 		cfProbeSub(t, pub, []*core.Socket{sub}, "BC")
 		cfPublish(t, pub, "A", "AB", "B", "BC", "BCD", "C", "", "xA", "Ab")
-		got := cfReceived(sub, 100*time.Millisecond)
+		got := cfFenced(t, pub, sub, "BC")
 		want := []string{"A", "AB", "BC", "BCD", "Ab"}
 		if !cfEq(got, want...) {
 			t.Fatalf("SUB{A,BC} got %q, want %q", got, want)
@@ -60,7 +52,7 @@ func TestConformanceSubPrefixMatching(t *testing.T) {
 		sub.Subscribe("sentinel")
 		cfProbeSub(t, pub, []*core.Socket{sub}, "sentinel")
 		cfPublish(t, pub, "A", "BC", "AB")
-		got = cfReceived(sub, 100*time.Millisecond)
+		got = cfFenced(t, pub, sub, "sentinel")
 		if !cfEq(got, "BC") {
 			t.Fatalf("after unsubscribing A and one of two BC: got %q, want [BC]", got)
 		}
@@ -78,7 +70,7 @@ func TestConformanceSubEmptySubscriptionGetsAll(t *testing.T) {
 		pub, sub, _ := cfPubSub(t, e, core.PUB, nil, []core.Option{core.WithSubscribe("")})
 		cfProbeSub(t, pub, []*core.Socket{sub}, "")
 		cfPublish(t, pub, "a", "", "zz")
-		if got := cfReceived(sub, 100*time.Millisecond); !cfEq(got, "a", "", "zz") {
+		if got := cfFenced(t, pub, sub, ""); !cfEq(got, "a", "", "zz") {
 			t.Fatalf("got %q", got)
 		}
 	})
@@ -106,15 +98,17 @@ func TestConformancePubFanOut(t *testing.T) {
 		cfProbeSub(t, pub, []*core.Socket{a}, "A")
 		cfProbeSub(t, pub, []*core.Socket{b}, "B")
 		cfProbeSub(t, pub, []*core.Socket{all}, "")
-		cfDrainSkip(all, 50*time.Millisecond)
+		cfFenced(t, pub, all, "") // the probes a and b had
 		cfPublish(t, pub, "A1", "B1", "C1", "A2")
-		if got := cfReceived(a, 100*time.Millisecond); !cfEq(got, "A1", "A2") {
+		cfFence(t, pub, "A")
+		cfFence(t, pub, "B")
+		if got := cfUntilFence(t, a, "A"); !cfEq(got, "A1", "A2") {
 			t.Fatalf("SUB A got %q", got)
 		}
-		if got := cfReceived(b, 50*time.Millisecond); !cfEq(got, "B1") {
+		if got := cfUntilFence(t, b, "B"); !cfEq(got, "B1") {
 			t.Fatalf("SUB B got %q", got)
 		}
-		if got := cfReceived(all, 50*time.Millisecond); !cfEq(got, "A1", "B1", "C1", "A2") {
+		if got := cfUntilFence(t, all, "B"); !cfEq(got, "A1", "B1", "C1", "A2") {
 			t.Fatalf("SUB '' got %q", got)
 		}
 	})
@@ -128,7 +122,7 @@ func TestConformanceInvertMatching(t *testing.T) {
 		pub, sub, _ := cfPubSub(t, e, core.PUB, inv, append(inv, core.WithSubscribe("prefix1")))
 		cfProbeSub(t, pub, []*core.Socket{sub}, "Z")
 		cfPublish(t, pub, "prefix1-a", "prefix2-b", "prefix1", "other")
-		if got := cfReceived(sub, 100*time.Millisecond); !cfEq(got, "prefix2-b", "other") {
+		if got := cfFenced(t, pub, sub, "Z"); !cfEq(got, "prefix2-b", "other") {
 			t.Fatalf("inverted SUB got %q, want [prefix2-b other]", got)
 		}
 	})
@@ -270,7 +264,7 @@ func TestConformancePubDropsAtHWM(t *testing.T) {
 		pub, sub, _ := cfPubSub(t, e, core.PUB, []core.Option{core.WithSendHWM(hwm)},
 			[]core.Option{core.WithSubscribe(""), core.WithRecvHWM(hwm)})
 		cfProbeSub(t, pub, []*core.Socket{sub}, "")
-		cfDrainSkip(sub, 50*time.Millisecond)
+		cfFenced(t, pub, sub, "") // no probe left to count
 		total := 100
 		body := ""
 		if e.tr != "inproc" {
@@ -364,9 +358,8 @@ func TestConformanceResubscribeOnReconnect(t *testing.T) {
 			return true
 		})
 		cfProbeSub(t, pub2, []*core.Socket{sub}, "A")
-		cfDrainSkip(sub, 30*time.Millisecond)
 		cfPublish(t, pub2, "B", "A2")
-		if got := cfReceived(sub, 100*time.Millisecond); !cfEq(got, "A2") {
+		if got := cfFenced(t, pub2, sub, "A"); !cfEq(got, "A2") {
 			t.Fatalf("after reconnect got %q", got)
 		}
 	})
