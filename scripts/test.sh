@@ -11,7 +11,10 @@
 #   2. go vet ./...                      (main module)
 #   3. CGO_ENABLED=0 go build ./...      (the main module is pure Go)
 #   4. go test -race -count=1 ./...      (main module)
-#   5. interop module: go vet, then go test against the real libzmq
+#   5. interop module: go vet, then go test against the real libzmq: ws, wss
+#      and the draft sockets against the draft build of
+#      scripts/prereq/20-libzmq-draft.sh (interop/wsdraft, -tags zmqdraft),
+#      then everything else against Debian's libzmq
 #
 # Environment: CI=true makes missing libzmq a failure in the interop tests
 # (instead of a skip). GO_TEST_TIMEOUT overrides the per-package timeout (10m).
@@ -95,5 +98,10 @@ go test -count=1 -timeout "$TIMEOUT" -run 'TestLoadUnloadCycles' ./registry/exte
 section "5/5 interop tests against libzmq $(pkg-config --modversion libzmq)"
 cd "$ROOT/interop"
 go vet ./...
+# interop/wsdraft links the draft libzmq (its own test binary: rpath to the
+# cached build, which has the same soname as Debian's libzmq5)
+draft_env=(PKG_CONFIG_PATH="$ZMQKIT_LIBZMQ_DRAFT/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$ZMQKIT_LIBZMQ_DRAFT/lib")
+env "${draft_env[@]}" go vet -tags zmqdraft ./wsdraft
+env "${draft_env[@]}" CI=${CI:-} go test -tags zmqdraft -count=1 -timeout "$TIMEOUT" ./wsdraft
 # Nothing is printed after this: go test's closing lines stay last.
 CI=${CI:-} go test -count=1 -timeout "$TIMEOUT" ./...
