@@ -116,12 +116,22 @@ func (c *Context) NewSocket(t SocketType, opts ...Option) (*Socket, error) {
 // (zmq_ctx_shutdown).
 func (c *Context) Shutdown() {
 	c.mu.Lock()
+	var socks []*Socket
 	if !c.shutdown {
 		c.shutdown = true
 		c.shut.Store(true)
 		close(c.termCh)
+		for s := range c.sockets {
+			socks = append(socks, s)
+		}
 	}
 	c.mu.Unlock()
+	// Pollers blocked in poll(2) (Conn items) do not watch termCh.
+	for _, s := range socks {
+		if s.nPollers.Load() > 0 {
+			s.notifyPollers()
+		}
+	}
 }
 
 // Term shuts the context down and closes every socket still open, each

@@ -160,6 +160,27 @@ func (m Msg) Len() int {
 	return n
 }
 
+// Move makes m the message src was and leaves src empty
+// (zmq_msg_move): m takes src's frames, properties, routing id, group and
+// storage, so a later RecvMsg into m reuses that storage. The message m
+// held before is dropped.
+func (m *Msg) Move(src *Msg) {
+	if m == src {
+		return
+	}
+	*m = *src
+	*src = Msg{}
+}
+
+// Names of the connection properties Property knows besides the
+// application's "X-" metadata (ZMQ_MSG_PROPERTY_*).
+const (
+	PropertySocketType  = "Socket-Type"  // ZMQ_MSG_PROPERTY_SOCKET_TYPE: the peer's socket type, "DEALER"
+	PropertyRoutingID   = "Routing-Id"   // ZMQ_MSG_PROPERTY_ROUTING_ID: the peer's routing id ("Identity" too)
+	PropertyUserID      = "User-Id"      // ZMQ_MSG_PROPERTY_USER_ID: the user ZAP authenticated
+	PropertyPeerAddress = "Peer-Address" // ZMQ_MSG_PROPERTY_PEER_ADDRESS: the peer's IP address, no port
+)
+
 // Property returns a connection property of a received message, as
 // zmq_msg_gets: "Socket-Type", "Identity" (alias "Routing-Id"),
 // "Peer-Address", "User-Id", and the peer's "X-" application metadata and

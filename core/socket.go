@@ -47,7 +47,7 @@ type Socket struct {
 	rcvMore   bool
 
 	pollMu   sync.Mutex
-	pollers  []chan struct{}
+	pollers  []*pollWait
 	nPollers atomic.Int32
 
 	wg sync.WaitGroup // goroutines: listeners, connecters, engines
@@ -536,28 +536,25 @@ func (s *Socket) signalOut() {
 func (s *Socket) notifyPollers() {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	for _, c := range s.pollers {
-		select {
-		case c <- struct{}{}:
-		default:
-		}
+	for _, w := range s.pollers {
+		w.signal()
 	}
 }
 
-// addWaiter registers c to be signalled (non-blocking) whenever the
+// addWaiter registers w to be signalled (non-blocking) whenever the
 // socket may have become readable or writable, or was closed. Pollers use it.
-func (s *Socket) addWaiter(c chan struct{}) {
+func (s *Socket) addWaiter(w *pollWait) {
 	s.pollMu.Lock()
-	s.pollers = append(s.pollers, c)
+	s.pollers = append(s.pollers, w)
 	s.nPollers.Add(1)
 	s.pollMu.Unlock()
 }
 
 // removeWaiter undoes addWaiter.
-func (s *Socket) removeWaiter(c chan struct{}) {
+func (s *Socket) removeWaiter(w *pollWait) {
 	s.pollMu.Lock()
 	for i, x := range s.pollers {
-		if x == c {
+		if x == w {
 			s.pollers = append(s.pollers[:i], s.pollers[i+1:]...)
 			s.nPollers.Add(-1)
 			break
