@@ -454,10 +454,7 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 	if (e.ver == zmtp.V10 || e.oneWay) && (e.sock.typ == PUB || e.sock.typ == XPUB) {
 		// ZMTP/1.0 peers and one-way connections never subscribe:
 		// subscribe them to everything.
-		var m Msg
-		m.setFrames(nil, [][]byte{{1}})
-		m.kind = kindSubscribe
-		p.in.pushSwap(&m, true)
+		p.subscribeAll()
 	}
 	err := read()
 	e.monitorEnd(classify(err, false), false, false)

@@ -69,6 +69,14 @@ const (
 	// one event per pipe. Values: messages queued outbound, inbound.
 	EventPipesStats Event = 0x10000
 
+	// EventDataLost (zmqkit extension, version 2 monitors and the Go API
+	// only, never part of EventAll*): a pgm or epgm subscriber lost data
+	// for good — it left the publisher's window (ZMQ_RECOVERY_IVL) before
+	// it could be repaired. The messages of that source resume at its
+	// next message start. Value: the number of packets lost; Remote: the
+	// source ("pgm-tsi://" and its transport session id).
+	EventDataLost Event = 0x0100_0000
+
 	// EventAll is every version 1 event (ZMQ_EVENT_ALL).
 	EventAll Event = 0xFFFF
 	// EventAllV1 is EventAll (ZMQ_EVENT_ALL_V1).
@@ -107,7 +115,7 @@ var eventNames = [...]string{
 	"BIND_FAILED", "ACCEPTED", "ACCEPT_FAILED", "CLOSED", "CLOSE_FAILED",
 	"DISCONNECTED", "MONITOR_STOPPED", "HANDSHAKE_FAILED_NO_DETAIL",
 	"HANDSHAKE_SUCCEEDED", "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_AUTH",
-	"", "PIPES_STATS",
+	"", "PIPES_STATS", "", "", "", "", "", "", "", "DATA_LOST",
 }
 
 // String returns libzmq's name without the ZMQ_EVENT_ prefix
@@ -714,6 +722,9 @@ func (s *Socket) monitorTransport(tev transport.Event, connect bool) {
 	switch e {
 	case EventConnectDelayed, EventBindFailed, EventAcceptFailed, EventCloseFailed:
 		ev.Value = uint64(tev.Errno)
+	case EventDataLost:
+		ev.Value = tev.Value
+		ev.Remote = tev.Remote
 	case EventConnectRetried:
 		// FD carries the interval in ms (see connecter.wait)
 		ev.Value = uint64(max(tev.FD, 0))

@@ -21,6 +21,9 @@ type pipe struct {
 
 	attached bool // in sock.pipes (guarded by sock.mu)
 	dead     bool // the connection is gone; only queued input remains (sock.mu)
+	// subAll: the pipe was subscribed to everything (one-way peers of a
+	// PUB or XPUB), once for its life
+	subAll atomic.Bool
 
 	mu       sync.Mutex
 	eng      *engine    // current engine (stream transports)
@@ -161,4 +164,17 @@ func (p *pipe) peerGone() {
 	}
 	p.out.drain()
 	p.sock.detachPipe(p)
+}
+
+// subscribeAll subscribes a PUB's or XPUB's pipe to everything, once: for
+// peers that never subscribe (ZMTP/1.0, one-way frame connections, and
+// the multicast transports, whose pipe libzmq subscribes at connect).
+func (p *pipe) subscribeAll() {
+	if p.subAll.Swap(true) {
+		return
+	}
+	var m Msg
+	m.setFrames(nil, [][]byte{{1}})
+	m.kind = kindSubscribe
+	p.in.pushSwap(&m, true)
 }

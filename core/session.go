@@ -206,6 +206,9 @@ type connecter struct {
 	addr     string
 	endpoint string
 	rid      []byte // CONNECT_ROUTING_ID for the peer
+	// first is a connection already open (a bind of a bindIsConnect
+	// scheme dials at once), used instead of the first dial.
+	first transport.Conn
 
 	gaveUp atomic.Bool
 
@@ -265,6 +268,12 @@ func (c *connecter) attachPersistentLocked() {
 	s.pipes = append(s.pipes, p)
 	p.attached = true
 	s.pat.attach(p)
+	if bindIsConnect(c.scheme) && (s.typ == PUB || s.typ == XPUB) {
+		// no subscriptions travel on multicast: everything goes to the
+		// group, from the first message on (libzmq subscribes the pipe at
+		// connect)
+		p.subscribeAll()
+	}
 }
 
 // usesPersistentPipe reports whether the pipe is made at connect time and
@@ -296,9 +305,18 @@ func (c *connecter) run() {
 	connectedOnce := false
 	for {
 		if c.isStopped() {
+			if c.first != nil {
+				c.first.Close()
+			}
 			return
 		}
-		conn, err := c.tr.Dial(c.ctx, c.scheme, c.addr, cfg)
+		var conn transport.Conn
+		var err error
+		if c.first != nil {
+			conn, c.first = c.first, nil
+		} else {
+			conn, err = c.tr.Dial(c.ctx, c.scheme, c.addr, cfg)
+		}
 		if err != nil {
 			if c.isStopped() {
 				return

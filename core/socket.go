@@ -269,6 +269,10 @@ func (s *Socket) Bind(endpoint string) error {
 	if err != nil {
 		return err
 	}
+	if bindIsConnect(scheme) {
+		_, err := s.connectOp("bind", endpoint, true)
+		return err
+	}
 	s.mu.Lock()
 	if err := s.checkUsable(); err != nil {
 		s.mu.Unlock()
@@ -310,13 +314,37 @@ func (s *Socket) Connect(endpoint string) error {
 // connect is Connect; it returns the pipe attached at connect time, if
 // any (none with IMMEDIATE or for ROUTER and STREAM).
 func (s *Socket) connect(endpoint string) (*pipe, error) {
-	t, scheme, addr, err := s.lookup("connect", endpoint)
+	return s.connectOp("connect", endpoint, false)
+}
+
+// bindIsConnect reports the schemes whose bind libzmq turns into a
+// connect (socket_base.cpp): the multicast transports, where both mean
+// joining the group.
+func bindIsConnect(scheme string) bool {
+	return scheme == "pgm" || scheme == "epgm" || scheme == "norm"
+}
+
+// connectOp connects (op "connect") or binds a bindIsConnect scheme (op
+// "bind"): then the first connection is opened before it returns, so that
+// its errors are Bind's and the endpoint is up when Bind returns, as
+// libzmq's; later reconnects are the connecter's.
+func (s *Socket) connectOp(op, endpoint string, syncDial bool) (*pipe, error) {
+	t, scheme, addr, err := s.lookup(op, endpoint)
 	if err != nil {
 		return nil, err
 	}
 	if dc, ok := t.(transport.DialChecker); ok {
 		if err := dc.CheckDial(scheme, addr); err != nil {
-			return nil, opErr("connect", endpoint, mapTransportErr(err))
+			return nil, opErr(op, endpoint, mapTransportErr(err))
+		}
+	}
+	var first transport.Conn
+	if syncDial {
+		s.mu.Lock()
+		cfg := s.transportConfig(endpoint, s.dialHook())
+		s.mu.Unlock()
+		if first, err = t.Dial(context.Background(), scheme, addr, cfg); err != nil {
+			return nil, opErr(op, endpoint, mapTransportErr(err))
 		}
 	}
 	if t.Kind() == transport.KindPipe {
@@ -326,7 +354,10 @@ func (s *Socket) connect(endpoint string) (*pipe, error) {
 	s.mu.Lock()
 	if err := s.checkUsable(); err != nil {
 		s.mu.Unlock()
-		return nil, opErr("connect", endpoint, err)
+		if first != nil {
+			first.Close()
+		}
+		return nil, opErr(op, endpoint, err)
 	}
 	// libzmq ignores repeated connects to one endpoint for these types.
 	switch s.typ {
@@ -334,11 +365,15 @@ func (s *Socket) connect(endpoint string) (*pipe, error) {
 		for _, c := range s.connects {
 			if c.endpoint == endpoint {
 				s.mu.Unlock()
+				if first != nil {
+					first.Close()
+				}
 				return nil, nil
 			}
 		}
 	}
 	c := newConnecter(s, t, scheme, addr, endpoint)
+	c.first = first
 	c.attachPersistentLocked()
 	p := c.pipe
 	s.connects = append(s.connects, c)
@@ -369,6 +404,12 @@ func (s *Socket) Unbind(endpoint string) error {
 	}
 	s.mu.Unlock()
 	if b == nil {
+		if scheme, _, err := registry.SplitEndpoint(endpoint); err == nil && bindIsConnect(scheme) {
+			// bound as a connect (libzmq's zmq_unbind ends either)
+			if err := s.Disconnect(endpoint); err == nil {
+				return nil
+			}
+		}
 		return opErr("unbind", endpoint, ErrNotFound)
 	}
 	b.close(true)

@@ -1,7 +1,6 @@
 package pgm
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -251,5 +250,3 @@ func resolve(ep string, sp spec) (endpoint, error) {
 	}
 	return e, nil
 }
-
-var errNoRaw = errors.New("raw IP sockets need CAP_NET_RAW")

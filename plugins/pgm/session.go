@@ -81,11 +81,14 @@ type session struct {
 	bad      uint64 // packets that failed to parse
 	sendErrs uint64
 	lost     uint64 // packets lost for good (receiver)
-	onLoss   func(tsi wire.TSI, n uint64)
+	cfg      *transport.Config
+	pending  []transport.Event // loss events, emitted outside the lock
 }
 
 var (
-	_ transport.FrameConn = (*session)(nil)
+	_ transport.FrameConn   = (*session)(nil)
+	_ transport.FrameModer  = (*session)(nil)
+	_ transport.FrameBuffer = (*session)(nil)
 
 	sessionsMu sync.Mutex
 	sessions   = map[*session]struct{}{}
@@ -269,7 +272,11 @@ func (s *session) readLoop() {
 		} else {
 			s.rcv.Handle(now, &p, from)
 		}
+		ev := len(s.pending) > 0
 		s.mu.Unlock()
+		if ev {
+			s.emit()
+		}
 		s.kick()
 	}
 }
@@ -287,7 +294,11 @@ func (s *session) timerLoop() {
 			return
 		}
 		next := s.tick()
+		ev := len(s.pending) > 0
 		s.mu.Unlock()
+		if ev {
+			s.emit()
+		}
 		d := time.Duration(next - s.now())
 		if next == proto.Never || d > time.Hour {
 			d = time.Hour
@@ -341,12 +352,30 @@ func (s *session) ready() bool {
 	return ok
 }
 
+// loss records unrecoverable loss from a source (proto.Receiver's Loss);
+// the event goes out once the lock is released (emit).
 func (s *session) loss(tsi wire.TSI, n uint64) {
 	s.lost += n
-	if s.onLoss != nil {
-		s.onLoss(tsi, n)
+	if s.cfg != nil && s.cfg.Hook != nil {
+		s.pending = append(s.pending, transport.Event{Kind: transport.EventDataLost, Endpoint: s.endpoint,
+			Local: s.local, Remote: "pgm-tsi://" + tsi.String(), FD: -1, Value: n,
+			Err: fmt.Errorf("pgm: %s: %d packets from source %v lost for good: its messages resume at the next message start", s.endpoint, n, tsi)})
 	}
 }
+
+// emit sends the pending events; s.mu must not be held.
+func (s *session) emit() {
+	s.mu.Lock()
+	evs := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for _, ev := range evs {
+		s.cfg.Emit(ev)
+	}
+}
+
+// FrameMode is transport.FrameNone: no handshake, one-way traffic.
+func (s *session) FrameMode() transport.FrameMode { return transport.FrameNone }
 
 // ReadFrame returns the next frame of the next message from any source
 // (receivers). On a sender it waits for Close.
@@ -398,6 +427,13 @@ func (s *session) WriteFrame(body []byte, flags byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.snd.QueueFull() && !s.closed {
+		// send what the rate allows now; wait for the timer loop to send
+		// the rest
+		s.snd.Tick(s.now())
+		if !s.snd.QueueFull() {
+			break
+		}
+		s.kick()
 		s.cond.Wait()
 	}
 	if s.closed {

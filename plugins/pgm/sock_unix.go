@@ -190,7 +190,7 @@ func listen(raw bool, addr netip.AddrPort, e *endpoint, o sockOpts, member bool)
 	pc, err := lc.ListenPacket(context.Background(), network, laddr)
 	if err != nil {
 		if raw && (errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES)) {
-			return nil, fmt.Errorf("%w: %w", errNoRaw, err)
+			return nil, &privError{err: err}
 		}
 		return nil, err
 	}

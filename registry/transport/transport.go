@@ -390,6 +390,10 @@ const (
 	EventClosed         EventKind = 0x0080
 	EventCloseFailed    EventKind = 0x0100
 	EventDisconnected   EventKind = 0x0200
+	// EventDataLost is a zmqkit extension (libzmq has no such event): a
+	// receiver of a multicast transport (pgm, epgm) lost data for good.
+	// Value is the number of packets lost, Remote names the source.
+	EventDataLost EventKind = 0x0100_0000
 )
 
 // Event is one lifecycle event. It is plain data.
@@ -401,6 +405,7 @@ type Event struct {
 	FD       int    // descriptor concerned, -1 if none
 	Errno    int    // platform errno for *_FAILED events, 0 if none
 	Err      error  // the error behind a failure, if any
+	Value    uint64 // EventDataLost: the number of packets lost
 }
 
 // Hook receives lifecycle events. Implementations must not block.

@@ -181,13 +181,17 @@ func (r *Rig) Loss(i, percent int) error {
 	if percent <= 0 {
 		return nil
 	}
+	match := fmt.Sprintf("numgen random mod 100 < %d ", percent)
+	if percent >= 100 {
+		match = ""
+	}
 	rules := fmt.Sprintf(`table inet zkloss {
 	chain in {
 		type filter hook input priority 0; policy accept;
-		meta l4proto { udp, 113 } numgen random mod 100 < %d drop
+		meta l4proto { udp, 113 } %sdrop
 	}
 }
-`, percent)
+`, match)
 	cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {

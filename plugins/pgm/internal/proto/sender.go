@@ -114,6 +114,9 @@ func NewSender(cfg SenderConfig, net Net, now Time) *Sender {
 	return s
 }
 
+// TSI is the source's transport session id.
+func (s *Sender) TSI() wire.TSI { return s.cfg.TSI }
+
 // MaxAPDU is the largest APDU payload one packet carries.
 func (s *Sender) MaxAPDU() int { return s.maxDU }
 
