@@ -34,6 +34,8 @@ import (
 
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/curve"
+	// ZAP runs over inproc://zeromq.zap.01: importing auth is enough.
+	_ "github.com/zmqkit/zmqkit/plugins/inproc"
 	"github.com/zmqkit/zmqkit/registry/mechanism"
 	"github.com/zmqkit/zmqkit/zmtp"
 )
@@ -83,6 +85,11 @@ type Authenticator struct {
 // New starts an authenticator for ctx: it binds inproc://zeromq.zap.01,
 // so at most one runs per context. With no configuration it accepts NULL
 // clients and refuses PLAIN and CURVE ones.
+//
+// auth registers the inproc transport in registry.Default itself, so a
+// program needs no other import for ZAP. A context with a registry of its
+// own (core.WithRegistry) must have inproc registered; otherwise New fails
+// with an error that says so (errors.Is registry.ErrUnknownTransport).
 func New(ctx *core.Context) (*Authenticator, error) {
 	s, err := ctx.NewSocket(core.ROUTER, core.WithLinger(0), core.WithSendHWM(0), core.WithRecvHWM(0))
 	if err != nil {

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -303,4 +304,52 @@ func TestBadHandlerReplies(t *testing.T) {
 	replies <- f
 	expectAuth(t, try(t, ctx, srv, cli), 300)
 	_ = zmtp.CmdError
+}
+
+// Both ends of a refused handshake report the same status text, for every
+// mechanism and status: the client only learns the status code (the
+// ERROR command carries nothing else), so neither side's error shows the
+// handler's own text; the server's AuthError keeps it in Text.
+func TestAuthFailureSameTextBothSides(t *testing.T) {
+	ctx := newCtx(t)
+	a := newAuth(t, ctx)
+	a.SetHook(func(r auth.Request, d *auth.Decision) {
+		if r.Domain == "busy" {
+			d.Allowed, d.Status, d.Text = false, "500", "handler says no"
+		}
+	})
+	srvKeys, _ := curve.NewKeyPair()
+	cliKeys, _ := curve.NewKeyPair()
+	for _, tc := range []struct {
+		name     string
+		srv, cli []core.Option
+		status   int
+	}{
+		{"plain", []core.Option{core.WithMechanism(plain.Server())}, []core.Option{core.WithMechanism(plain.Client("u", "p"))}, 400},
+		{"curve", []core.Option{core.WithMechanism(curve.ServerKeys(srvKeys))}, []core.Option{core.WithMechanism(curve.ClientKeys(srvKeys.Public, cliKeys))}, 400},
+		{"null-500", []core.Option{core.WithZAPDomain("busy")}, nil, 500},
+	} {
+		r := try(t, ctx, tc.srv, tc.cli)
+		se, ce := r.srvEvent, r.cliEvent
+		if se.Event != core.EventHandshakeFailedAuth || se.AuthStatus != tc.status {
+			t.Errorf("%s: server %v %d", tc.name, se.Event, se.AuthStatus)
+			continue
+		}
+		if tc.name == "null-500" {
+			// libzmq's NULL client reports the ERROR as a protocol
+			// failure; only the server has an AUTH event
+			var ae *mechanism.AuthError
+			if !errors.As(se.Err, &ae) || ae.Text != "handler says no" {
+				t.Errorf("%s: server error %v does not keep the handler's text", tc.name, se.Err)
+			}
+			continue
+		}
+		if ce.Event != core.EventHandshakeFailedAuth || ce.AuthStatus != tc.status {
+			t.Errorf("%s: client %v %d", tc.name, ce.Event, ce.AuthStatus)
+			continue
+		}
+		if se.Err == nil || ce.Err == nil || se.Err.Error() != ce.Err.Error() {
+			t.Errorf("%s: server says %q, client says %q", tc.name, se.Err, ce.Err)
+		}
+	}
 }

@@ -94,7 +94,7 @@ func (c *Context) NewSocket(t SocketType, opts ...Option) (*Socket, error) {
 	c.sockets[s] = struct{}{}
 	c.mu.Unlock()
 	s.pat = newPat(s)
-	set := optionSetter{o: &s.opts, typ: t}
+	set := optionSetter{o: &s.opts, typ: t, reg: c.reg}
 	for _, o := range opts {
 		if err := o(&set); err != nil {
 			s.Close()

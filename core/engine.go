@@ -50,6 +50,16 @@ func (e *engineError) Unwrap() error { return e.err }
 
 func protoErr(err error) error { return &engineError{kind: errProtocol, err: err} }
 
+// framingErr classifies an error of the frame reader: a frame that breaks
+// the rules or the size limit is a protocol error, anything else (a
+// timeout, a reset, the end of the stream) is the connection's.
+func framingErr(err error) error {
+	if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
+		return protoErr(err)
+	}
+	return err
+}
+
 // engine runs ZMTP over one stream connection: the greeting, the
 // mechanism handshake, then a reader loop (this goroutine) and a writer
 // goroutine that batches many messages per write. Over a frame connection
@@ -233,7 +243,7 @@ func (e *engine) handshakeV1() error {
 	}
 	_, size, err := e.rd.ReadV1Header(255)
 	if err != nil {
-		return protoErr(err)
+		return framingErr(err)
 	}
 	id, err := e.rd.ReadBody(nil, size)
 	if err != nil {
@@ -262,7 +272,7 @@ func (e *engine) handshakeV2() error {
 	e.rd.Discard(12)
 	_, size, err := e.rd.ReadHeader(255, false)
 	if err != nil {
-		return protoErr(err)
+		return framingErr(err)
 	}
 	id, err := e.rd.ReadBody(nil, size)
 	if err != nil {
@@ -375,8 +385,7 @@ func (e *engine) mechanismHandshake() error {
 			reason, _ := zmtp.ParseError(data)
 			switch reason {
 			case "300", "400", "500":
-				st := int(reason[0]-'0') * 100
-				return protoErr(&mechanism.AuthError{Status: st, Text: reason})
+				return protoErr(mechanism.NewAuthError(reason, ""))
 			}
 			return protoErr(fmt.Errorf("%w: peer sent ERROR %q", ErrProtocol, reason))
 		}

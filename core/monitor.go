@@ -31,7 +31,9 @@ const (
 	// the connect's errno (EINPROGRESS).
 	EventConnectDelayed Event = 0x0002
 	// EventConnectRetried: a reconnect is scheduled. Value: the interval,
-	// in milliseconds, that will be waited.
+	// in milliseconds, that will be waited. Err (and Errno, where there
+	// is one) says why the last attempt failed or the connection ended,
+	// e.g. the resolver's error for a host that does not resolve.
 	EventConnectRetried Event = 0x0004
 	// EventListening: a bind succeeded. Value: the listening descriptor.
 	EventListening Event = 0x0008
@@ -752,14 +754,20 @@ func (s *Socket) monitorTransport(tev transport.Event, connect bool) {
 	s.publish(&ev)
 }
 
-// emitRetried reports CONNECT_RETRIED with the interval to be waited.
-func (s *Socket) emitRetried(endpoint string, d time.Duration) {
+// emitRetried reports CONNECT_RETRIED with the interval to be waited and,
+// in Err and Errno, why the last attempt failed (a resolver error, a
+// refused connection, ...), when known.
+func (s *Socket) emitRetried(endpoint string, d time.Duration, cause error) {
 	if !s.monitored(EventConnectRetried) {
 		return
 	}
 	ms := uint64(d / time.Millisecond)
-	s.publish(&MonitorEvent{Event: EventConnectRetried, Value: ms, Interval: d, FD: -1,
-		Endpoint: endpoint, Remote: endpoint})
+	ev := MonitorEvent{Event: EventConnectRetried, Value: ms, Interval: d, FD: -1,
+		Endpoint: endpoint, Remote: endpoint, Err: cause}
+	if cause != nil {
+		ev.Errno = errnoOf(cause)
+	}
+	s.publish(&ev)
 }
 
 // dialHook is the transport hook of a connecter.

@@ -160,13 +160,19 @@ func (e *engine) monitorFailed(kind Event, errno uint64, err error) {
 	e.sock.publish(&ev)
 }
 
-// errnoOf is the errno libzmq would report for a connection error: Errno's
-// mapping (the OS error where there is one, ETIMEDOUT for timeouts, EPIPE
-// for end of stream, libzmq's read of 0 bytes), and EPIPE for any other
-// reason a connection ended.
+// errnoOf is the errno that names a connection's end: Errno's mapping
+// (the OS error where there is one, ECONNRESET, EPIPE, ...; ETIMEDOUT for
+// timeouts, a heartbeat's or HANDSHAKE_IVL's; EPIPE for end of stream,
+// libzmq's read of 0 bytes; EMSGSIZE for a frame above MAXMSGSIZE; EPROTO
+// for a protocol error), and 0 when nothing says more than the error
+// itself.
 func errnoOf(err error) syscall.Errno {
 	if n, ok := errnoLookup(err); ok {
 		return n
 	}
-	return syscall.EPIPE
+	var ee *engineError
+	if errors.As(err, &ee) && ee.kind == errProtocol {
+		return syscall.EPROTO
+	}
+	return 0
 }

@@ -19,7 +19,7 @@ func TestMonitorUnmonitoredIsFree(t *testing.T) {
 	ev := transport.Event{Kind: transport.EventAccepted, Endpoint: "tcp://127.0.0.1:1", FD: 7}
 	if n := testing.AllocsPerRun(1000, func() {
 		s.monitorTransport(ev, false)
-		s.emitRetried("tcp://127.0.0.1:1", time.Second)
+		s.emitRetried("tcp://127.0.0.1:1", time.Second, nil)
 	}); n != 0 {
 		t.Fatalf("%v allocations per unmonitored event", n)
 	}

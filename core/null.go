@@ -56,9 +56,9 @@ func (n *nullSession) Next() ([]byte, error) {
 			case "200":
 			case "300":
 				n.failed = true
-				return nil, &mechanism.AuthError{Status: 300, Text: rep.StatusText}
+				return nil, mechanism.NewAuthError("300", rep.StatusText)
 			default:
-				n.zapErr = &mechanism.AuthError{Status: int(rep.StatusCode[0]-'0') * 100, Text: rep.StatusText}
+				n.zapErr = mechanism.NewAuthError(rep.StatusCode, rep.StatusText)
 				return zmtp.AppendError(nil, rep.StatusCode), nil
 			}
 		} else if n.cfg.ZAPEnforceDomain {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/zmqkit/zmqkit/registry"
+	"github.com/zmqkit/zmqkit/registry/mechanism"
 )
 
 // Options is the full set of a socket's options. Socket.Options returns a
@@ -220,6 +223,7 @@ type optionSetter struct {
 	o    *Options
 	sock *Socket
 	typ  SocketType
+	reg  *registry.Registry // the context's, to check mechanism choices
 }
 
 func invalid(format string, args ...any) error {
@@ -652,10 +656,27 @@ func WithZAPEnforceDomain(on bool) Option {
 // WithMechanism selects the security mechanism by its ZMTP name, its role
 // and options (libzmq names without ZMQ_, e.g. "PLAIN_USERNAME"). Security
 // plugins offer typed wrappers; NULL needs no options.
+//
+// A choice that can never work fails here, with ErrInvalid, rather than
+// at every handshake: a mechanism the context's registry does not have
+// (GSSAPI, or a plugin that is not imported: the error names the package),
+// or options the mechanism rejects (mechanism.OptionChecker: a CURVE
+// server without a secret key, a malformed key).
 func WithMechanism(name string, asServer bool, opts map[string][]byte) Option {
 	return func(s *optionSetter) error {
 		if name == "" || len(name) > 20 {
 			return invalid("mechanism name %q", name)
+		}
+		if name != "NULL" && s.reg != nil {
+			m, err := s.reg.Mechanism(name)
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrInvalid, err)
+			}
+			if c, ok := m.(mechanism.OptionChecker); ok {
+				if err := c.CheckOptions(asServer, opts); err != nil {
+					return fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+				}
+			}
 		}
 		s.o.Mechanism, s.o.AsServer = name, asServer
 		s.o.MechanismOptions = opts

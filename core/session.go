@@ -210,7 +210,8 @@ type connecter struct {
 	// scheme dials at once), used instead of the first dial.
 	first transport.Conn
 
-	gaveUp atomic.Bool
+	gaveUp    atomic.Bool
+	lastCause string // the last retry cause logged (run's goroutine)
 
 	mu      sync.Mutex
 	pipe    *pipe // persistent pipe (not IMMEDIATE)
@@ -325,7 +326,7 @@ func (c *connecter) run() {
 				c.giveUp()
 				return
 			}
-			if !c.wait(&ivl, opts) {
+			if !c.wait(&ivl, opts, err) {
 				return
 			}
 			continue
@@ -401,10 +402,29 @@ func (c *connecter) run() {
 		if ee != nil {
 			ivl = opts.ReconnectInterval // after a connection libzmq restarts the back-off (a new connecter)
 		}
-		if !c.wait(&ivl, opts) {
+		var cause error
+		if err != nil && !errors.Is(err, errStopped) {
+			cause = err
+		}
+		if !c.wait(&ivl, opts, cause) {
 			return
 		}
 	}
+}
+
+// logRetry logs why the connecter is about to retry.
+func (c *connecter) logRetry(cause error) {
+	if cause == nil {
+		return
+	}
+	log := c.sock.ctx.log
+	text := cause.Error()
+	if text != c.lastCause {
+		c.lastCause = text
+		log.Warn("connect failed, retrying", "socket", c.sock.id, "endpoint", c.endpoint, "error", text)
+		return
+	}
+	log.Debug("connect failed again, retrying", "socket", c.sock.id, "endpoint", c.endpoint, "error", text)
 }
 
 func (c *connecter) isStopped() bool {
@@ -426,8 +446,13 @@ func (c *connecter) giveUp() {
 
 // wait sleeps the reconnect interval, computing the next one as libzmq
 // does. It returns false when the connecter is stopped or reconnecting is
-// off (RECONNECT_IVL -1).
-func (c *connecter) wait(ivl *time.Duration, opts Options) bool {
+// off (RECONNECT_IVL -1). cause is why the last attempt failed or the
+// last connection ended (nil if it is not known): CONNECT_RETRIED carries
+// it, and the context's logger reports it, at Warn level when it differs
+// from the previous attempt's (an unresolvable host, a refused
+// connection), at Debug level when it repeats.
+func (c *connecter) wait(ivl *time.Duration, opts Options, cause error) bool {
+	c.logRetry(cause)
 	if opts.ReconnectInterval < 0 {
 		c.giveUp()
 		return false
@@ -442,7 +467,7 @@ func (c *connecter) wait(ivl *time.Duration, opts Options) bool {
 	} else if opts.ReconnectInterval > 0 {
 		d = opts.ReconnectInterval + time.Duration(rand.Int64N(int64(opts.ReconnectInterval)))
 	}
-	c.sock.emitRetried(c.endpoint, d)
+	c.sock.emitRetried(c.endpoint, d, cause)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

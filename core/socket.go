@@ -89,7 +89,7 @@ func (s *Socket) SetOption(opts ...Option) error {
 		return opErr("setsockopt", "", ErrClosed)
 	}
 	o := s.opts
-	set := optionSetter{o: &o, typ: s.typ}
+	set := optionSetter{o: &o, typ: s.typ, reg: s.ctx.reg}
 	for _, opt := range opts {
 		if err := opt(&set); err != nil {
 			s.mu.Unlock()

@@ -22,21 +22,67 @@ var ErrUnknownTransport = errors.New("registry: unknown transport")
 // ErrUnknownMechanism is wrapped by Mechanism for an unregistered name.
 var ErrUnknownMechanism = errors.New("registry: unknown mechanism")
 
-// knownPackages names the package providing each well-known scheme or
-// mechanism, for error messages.
-var knownPackages = map[string]string{
-	"tcp":    "github.com/zmqkit/zmqkit/plugins/tcp",
-	"ipc":    "github.com/zmqkit/zmqkit/plugins/ipc",
-	"inproc": "github.com/zmqkit/zmqkit/plugins/inproc",
-	"ws":     "github.com/zmqkit/zmqkit/plugins/ws",
-	"wss":    "github.com/zmqkit/zmqkit/plugins/ws",
-	"vmci":   "github.com/zmqkit/zmqkit/plugins/vmci",
-	"vsock":  "github.com/zmqkit/zmqkit/plugins/vmci",
-	"pgm":    "github.com/zmqkit/zmqkit/plugins/pgm",
-	"epgm":   "github.com/zmqkit/zmqkit/plugins/pgm",
-	"udp":    "github.com/zmqkit/zmqkit/plugins/udp",
-	"PLAIN":  "github.com/zmqkit/zmqkit/plugins/plain",
-	"CURVE":  "github.com/zmqkit/zmqkit/plugins/curve",
+//go:generate go run ./internal/genplugins
+
+// pluginInfo is one entry of the generated table (plugins_gen.go).
+type pluginInfo struct {
+	pkg   string // import path
+	inAll bool   // plugins/all imports it
+}
+
+// UnknownError is the error of Transport and Mechanism for a name nobody
+// registered. It matches ErrUnknownTransport or ErrUnknownMechanism with
+// errors.Is. When a plugin package of this module provides the name, Hint
+// says what to import; the package is named only if it exists in this
+// version of zmqkit (plugins_gen.go, generated from the plugins/
+// directory).
+type UnknownError struct {
+	Kind string // "transport" or "mechanism"
+	Name string // the scheme or mechanism name
+	// Package is the import path of the plugin that provides Name, "" if
+	// none of this module's plugins does.
+	Package string
+	// InAll says plugins/all imports Package.
+	InAll bool
+	// Registered lists what the registry has (for a name no plugin provides).
+	Registered []string
+}
+
+// Hint is what to do about the error, without repeating what is unknown:
+// the import to add, or what is available instead.
+func (e *UnknownError) Hint() string {
+	switch {
+	case e.Package != "" && e.InAll:
+		return fmt.Sprintf("import _ %q (or plugins/all)", e.Package)
+	case e.Package != "":
+		return fmt.Sprintf("import _ %q", e.Package)
+	case e.Kind == "mechanism" && e.Name == "GSSAPI":
+		return "zmqkit does not implement it; use CURVE (plugins/curve) or PLAIN (plugins/plain)"
+	case len(e.Registered) > 0:
+		return "no zmqkit plugin provides it; registered: " + strings.Join(e.Registered, ", ")
+	}
+	return "no zmqkit plugin provides it, and none is registered"
+}
+
+// Error says what is unknown and the Hint.
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("registry: unknown %s %q: %s", e.Kind, e.Name, e.Hint())
+}
+
+// Is makes errors.Is match ErrUnknownTransport or ErrUnknownMechanism.
+func (e *UnknownError) Is(target error) bool {
+	return target == ErrUnknownTransport && e.Kind == "transport" ||
+		target == ErrUnknownMechanism && e.Kind == "mechanism"
+}
+
+func unknown(kind, name string, registered []string) *UnknownError {
+	e := &UnknownError{Kind: kind, Name: name}
+	if p, ok := pluginFor[kind+":"+name]; ok {
+		e.Package, e.InAll = p.pkg, p.inAll
+	} else {
+		e.Registered = registered
+	}
+	return e
 }
 
 // Registry is a set of transports keyed by scheme and mechanisms keyed by
@@ -199,8 +245,9 @@ func (r *Registry) UnregisterMechanism(name string, only mechanism.Mechanism) me
 	return m
 }
 
-// Transport returns the transport for scheme, or an error wrapping
-// ErrUnknownTransport that names the package to import.
+// Transport returns the transport for scheme, or an *UnknownError
+// (errors.Is ErrUnknownTransport) that names the package to import when
+// one of this module's plugins provides the scheme.
 func (r *Registry) Transport(scheme string) (transport.Transport, error) {
 	r.mu.RLock()
 	t, ok := r.transports[scheme]
@@ -208,17 +255,12 @@ func (r *Registry) Transport(scheme string) (transport.Transport, error) {
 	if ok {
 		return t, nil
 	}
-	if pkg, known := knownPackages[scheme]; known {
-		switch scheme {
-		case "tcp", "ipc", "inproc", "udp":
-			return nil, fmt.Errorf("%w %q: import _ %q (or plugins/all)", ErrUnknownTransport, scheme, pkg)
-		}
-		return nil, fmt.Errorf("%w %q: import _ %q", ErrUnknownTransport, scheme, pkg)
-	}
-	return nil, fmt.Errorf("%w %q: no plugin registers this scheme", ErrUnknownTransport, scheme)
+	return nil, unknown("transport", scheme, r.Transports())
 }
 
-// Mechanism returns the mechanism registered as name.
+// Mechanism returns the mechanism registered as name, or an *UnknownError
+// (errors.Is ErrUnknownMechanism) that names the package to import when
+// one of this module's plugins provides it.
 func (r *Registry) Mechanism(name string) (mechanism.Mechanism, error) {
 	r.mu.RLock()
 	m, ok := r.mechanisms[name]
@@ -226,10 +268,7 @@ func (r *Registry) Mechanism(name string) (mechanism.Mechanism, error) {
 	if ok {
 		return m, nil
 	}
-	if pkg, known := knownPackages[name]; known {
-		return nil, fmt.Errorf("%w %q: import _ %q", ErrUnknownMechanism, name, pkg)
-	}
-	return nil, fmt.Errorf("%w %q", ErrUnknownMechanism, name)
+	return nil, unknown("mechanism", name, r.Mechanisms())
 }
 
 // Transports lists the registered schemes, sorted.

@@ -3,6 +3,8 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,24 +90,58 @@ func TestRegisterPanics(t *testing.T) {
 
 func TestUnknownNamesThePackage(t *testing.T) {
 	r := registry.New()
-	for _, tc := range []struct{ scheme, pkg string }{
-		{"tcp", "plugins/tcp"},
-		{"ipc", "plugins/ipc"},
-		{"inproc", "plugins/inproc"},
-		{"wss", "plugins/ws"},
+	for _, tc := range []struct{ scheme, hint string }{
+		{"tcp", `import _ "github.com/zmqkit/zmqkit/plugins/tcp" (or plugins/all)`},
+		{"ipc", `import _ "github.com/zmqkit/zmqkit/plugins/ipc" (or plugins/all)`},
+		{"inproc", `import _ "github.com/zmqkit/zmqkit/plugins/inproc" (or plugins/all)`},
+		{"carrier-pigeon", "no zmqkit plugin provides it, and none is registered"},
 	} {
 		_, err := r.Transport(tc.scheme)
-		if !errors.Is(err, registry.ErrUnknownTransport) || !strings.Contains(err.Error(), tc.pkg) {
+		var ue *registry.UnknownError
+		if !errors.Is(err, registry.ErrUnknownTransport) || !errors.As(err, &ue) || ue.Hint() != tc.hint {
 			t.Errorf("%s: %v", tc.scheme, err)
 		}
+		if errors.Is(err, registry.ErrUnknownMechanism) {
+			t.Errorf("%s: matches ErrUnknownMechanism", tc.scheme)
+		}
 	}
-	_, err := r.Transport("carrier-pigeon")
-	if !errors.Is(err, registry.ErrUnknownTransport) {
+	_, err := r.Mechanism("CURVE")
+	if !errors.Is(err, registry.ErrUnknownMechanism) || !strings.Contains(err.Error(), `import _ "github.com/zmqkit/zmqkit/plugins/curve"`) {
 		t.Fatal(err)
 	}
-	_, err = r.Mechanism("CURVE")
-	if !errors.Is(err, registry.ErrUnknownMechanism) || !strings.Contains(err.Error(), "plugins/curve") {
+	_, err = r.Mechanism("GSSAPI")
+	if !errors.Is(err, registry.ErrUnknownMechanism) || !strings.Contains(err.Error(), `unknown mechanism "GSSAPI": zmqkit does not implement it`) {
 		t.Fatal(err)
+	}
+	// a scheme no plugin of the module provides lists what is registered
+	r.RegisterTransport(fakeTransport{[]string{"tcp"}})
+	_, err = r.Transport("nosuch")
+	if err == nil || !strings.HasSuffix(err.Error(), "no zmqkit plugin provides it; registered: tcp") {
+		t.Fatal(err)
+	}
+}
+
+// The unknown-scheme errors name only plugin packages that exist: every
+// package named for a scheme that does not exist in plugins/ would send
+// users to an import that fails to compile.
+func TestUnknownNamesOnlyRealPackages(t *testing.T) {
+	r := registry.New()
+	for _, scheme := range []string{"tcp", "ipc", "inproc", "udp", "ws", "wss", "vmci", "vsock", "pgm", "epgm", "norm", "tipc"} {
+		_, err := r.Transport(scheme)
+		var ue *registry.UnknownError
+		if !errors.As(err, &ue) {
+			t.Fatalf("%s: %v", scheme, err)
+		}
+		if ue.Package == "" {
+			if strings.Contains(err.Error(), "zmqkit/plugins/") {
+				t.Errorf("%s: names a package although none provides it: %v", scheme, err)
+			}
+			continue
+		}
+		dir := strings.TrimPrefix(ue.Package, "github.com/zmqkit/zmqkit/")
+		if st, err := os.Stat(filepath.Join("..", dir)); err != nil || !st.IsDir() {
+			t.Errorf("%s: names %s, which does not exist", scheme, ue.Package)
+		}
 	}
 }
 

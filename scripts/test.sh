@@ -16,8 +16,13 @@
 #      scripts/prereq/20-libzmq-draft.sh (interop/wsdraft, -tags zmqdraft),
 #      then everything else against Debian's libzmq
 #
+# The last line printed is one summary: PASS or FAIL, the steps that ran
+# (with the number of test packages that passed), and the wall time.
+#
 # Environment: CI=true makes missing libzmq a failure in the interop tests
 # (instead of a skip). GO_TEST_TIMEOUT overrides the per-package timeout (10m).
+# ZMQKIT_STEPS="1 2" runs only those steps (default: all; 0, the
+# prerequisites, runs whenever 4 or 5 does).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,9 +30,41 @@ ROOT=$(pwd)
 TIMEOUT=${GO_TEST_TIMEOUT:-10m}
 START=$(date +%s)
 
+STEPS=${ZMQKIT_STEPS:-0 1 2 3 4 5}
+case " $STEPS " in *" 4 "* | *" 5 "*) STEPS="0 $STEPS" ;; esac
+STEP="setup"  # the step running now, for the summary
+DONE=()       # what passed, for the summary
+LOG=$(mktemp)
+
 section() {
+	STEP="$*"
 	printf '\n==== %s ====  (+%ss)\n' "$*" "$(( $(date +%s) - START ))"
 }
+
+want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# passed records a step's result; with a go test log, its package count.
+passed() {
+	local what=$1
+	if [ -n "${2:-}" ]; then
+		what="$what ($(grep -c '^ok ' "$2" || true) packages ok)"
+	fi
+	DONE+=("$what")
+}
+
+# summary is the last line of every run, pass or fail.
+summary() {
+	local rc=$? secs=$(( $(date +%s) - START )) done_list
+	rm -f "$LOG"
+	done_list=$(IFS=';'; echo "${DONE[*]:-nothing}")
+	done_list=${done_list//;/, }
+	if [ "$rc" -eq 0 ]; then
+		printf '\ntest.sh: PASS: %s; %dm%02ds\n' "$done_list" $((secs / 60)) $((secs % 60))
+	else
+		printf '\ntest.sh: FAIL in %s after %dm%02ds; passed before it: %s\n' "$STEP" $((secs / 60)) $((secs % 60)) "$done_list"
+	fi
+}
+trap summary EXIT
 
 fail() {
 	printf '\nFAIL: %s\n' "$*" >&2
@@ -36,6 +73,7 @@ fail() {
 
 command -v go >/dev/null 2>&1 || fail "go is not installed (need Go 1.26+)"
 
+if want 0; then
 # ---------------------------------------------------------------------------
 section "0/5 prerequisites (scripts/prereq/*.sh)"
 # apt_install PKG... installs Debian packages (with sudo when not root),
@@ -65,7 +103,10 @@ for prereq in "$ROOT"/scripts/prereq/*.sh; do
 	source "$prereq"
 done
 go version
+passed "prerequisites"
+fi
 
+if want 1; then
 # ---------------------------------------------------------------------------
 section "1/5 gofmt"
 unformatted=$(gofmt -l . 2>&1 || true)
@@ -75,25 +116,37 @@ if [ -n "$unformatted" ]; then
 	fail "gofmt"
 fi
 echo "ok"
+passed "gofmt"
+fi
 
+if want 2; then
 # ---------------------------------------------------------------------------
 section "2/5 go vet (main module)"
 go vet ./...
 echo "ok"
+passed "go vet"
+fi
 
+if want 3; then
 # ---------------------------------------------------------------------------
 section "3/5 CGO_ENABLED=0 go build (main module)"
 CGO_ENABLED=0 go build ./...
 echo "ok"
+passed "CGO_ENABLED=0 build"
+fi
 
+if want 4; then
 # ---------------------------------------------------------------------------
 section "4/5 go test -race (main module)"
 # -race needs cgo (gcc), which step 0 made sure of.
-go test -race -count=1 -timeout "$TIMEOUT" ./...
+go test -race -count=1 -timeout "$TIMEOUT" ./... 2>&1 | tee "$LOG"
 # The race detector slows every plugin start down: the 100 load/unload
 # cycles of out-of-process plugins run without it.
 go test -count=1 -timeout "$TIMEOUT" -run 'TestLoadUnloadCycles' ./registry/external/
+passed "race tests" "$LOG"
+fi
 
+if want 5; then
 # ---------------------------------------------------------------------------
 section "5/5 interop tests against libzmq $(pkg-config --modversion libzmq)"
 cd "$ROOT/interop"
@@ -102,6 +155,7 @@ go vet ./...
 # cached build, which has the same soname as Debian's libzmq5)
 draft_env=(PKG_CONFIG_PATH="$ZMQKIT_LIBZMQ_DRAFT/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$ZMQKIT_LIBZMQ_DRAFT/lib")
 env "${draft_env[@]}" go vet -tags zmqdraft ./wsdraft
-env "${draft_env[@]}" CI=${CI:-} go test -tags zmqdraft -count=1 -timeout "$TIMEOUT" ./wsdraft
-# Nothing is printed after this: go test's closing lines stay last.
-CI=${CI:-} go test -count=1 -timeout "$TIMEOUT" ./...
+env "${draft_env[@]}" CI=${CI:-} go test -tags zmqdraft -count=1 -timeout "$TIMEOUT" ./wsdraft 2>&1 | tee "$LOG"
+CI=${CI:-} go test -count=1 -timeout "$TIMEOUT" ./... 2>&1 | tee -a "$LOG"
+passed "interop tests against libzmq $(pkg-config --modversion libzmq)" "$LOG"
+fi

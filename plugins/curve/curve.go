@@ -36,6 +36,28 @@ type Mechanism struct {
 // Name returns "CURVE".
 func (*Mechanism) Name() string { return "CURVE" }
 
+// CheckOptions reports options that can never give a working handshake
+// (mechanism.OptionChecker): a server needs CURVE_SECRETKEY, a client
+// CURVE_SERVERKEY, CURVE_PUBLICKEY and CURVE_SECRETKEY, each 32 raw bytes
+// or 40 valid Z85 characters. The core calls it when a socket selects
+// CURVE, so a bad key fails NewSocket or SetOption.
+func (*Mechanism) CheckOptions(asServer bool, opts map[string][]byte) error {
+	names := []string{OptSecretKey}
+	if !asServer {
+		names = append(names, OptPublicKey, OptServerKey)
+	}
+	for _, name := range names {
+		v, ok := opts[name]
+		if !ok {
+			return fmt.Errorf("%w: ZMQ_%s is not set", ErrBadKey, name)
+		}
+		if _, err := ParseKey(v); err != nil {
+			return fmt.Errorf("ZMQ_%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // NewSession starts a client or server handshake per cfg.AsServer. A
 // server needs CURVE_SECRETKEY; a client CURVE_SERVERKEY, CURVE_PUBLICKEY
 // and CURVE_SECRETKEY; each 32 raw bytes or 40 Z85 characters.
@@ -430,12 +452,12 @@ func (s *session) processInitiate(cmd []byte) error {
 			switch rep.StatusCode {
 			case "200":
 			case "300":
-				return &mechanism.AuthError{Status: 300, Text: rep.StatusText}
+				return mechanism.NewAuthError("300", rep.StatusText)
 			default:
 				// send ERROR, then fail
 				s.status = rep.StatusCode
 				s.state = stSendError
-				s.err = &mechanism.AuthError{Status: int(rep.StatusCode[0]-'0') * 100, Text: rep.StatusText}
+				s.err = mechanism.NewAuthError(rep.StatusCode, rep.StatusText)
 				return nil
 			}
 		} else if s.cfg.ZAPEnforceDomain {

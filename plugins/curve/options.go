@@ -3,8 +3,8 @@ package curve
 // Client returns what core.WithMechanism takes to make a socket a CURVE
 // client: core.WithMechanism(curve.Client(serverKey, publicKey, secretKey)).
 // Keys are 32 raw bytes or 40 Z85 characters (ZMQ_CURVE_SERVERKEY,
-// ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY); they are checked when a
-// connection starts its handshake — check them earlier with ParseKey.
+// ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY); a missing or malformed key
+// fails core.NewSocket or SetOption with core.ErrInvalid (CheckOptions).
 func Client(serverKey, publicKey, secretKey []byte) (name string, asServer bool, opts map[string][]byte) {
 	return "CURVE", false, map[string][]byte{
 		OptServerKey: append([]byte(nil), serverKey...),

@@ -241,7 +241,7 @@ func parseLibzmqError(cmd []byte) error {
 	reason := string(cmd[n+1 : n+1+int(cmd[n])])
 	switch reason {
 	case "300", "400", "500":
-		return &mechanism.AuthError{Status: int(reason[0]-'0') * 100, Text: reason}
+		return mechanism.NewAuthError(reason, "")
 	}
 	return protoErr(mechanism.ErrZMTPUnspecified, "peer sent ERROR %q", reason)
 }
@@ -267,10 +267,10 @@ func (s *session) authenticate(user, pass []byte) error {
 		s.state = stSendWelcome
 		return nil
 	case "300":
-		return s.fail(&mechanism.AuthError{Status: 300, Text: rep.StatusText})
+		return s.fail(mechanism.NewAuthError("300", rep.StatusText))
 	}
 	s.status = rep.StatusCode
-	s.err = &mechanism.AuthError{Status: int(rep.StatusCode[0]-'0') * 100, Text: rep.StatusText}
+	s.err = mechanism.NewAuthError(rep.StatusCode, rep.StatusText)
 	s.state = stSendError
 	return nil
 }

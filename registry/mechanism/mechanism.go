@@ -23,6 +23,15 @@ type Mechanism interface {
 	NewSession(cfg *Config) (Session, error)
 }
 
+// OptionChecker is implemented by mechanisms that can tell, when a socket
+// selects them, that their options can never give a working handshake: a
+// missing or malformed key. The core then fails the option at NewSocket or
+// SetOption (ErrInvalid) instead of every connection's handshake. opts are
+// the options as Config.Options will carry them.
+type OptionChecker interface {
+	CheckOptions(asServer bool, opts map[string][]byte) error
+}
+
 // Property is one ZMTP metadata property (name, value).
 type Property struct {
 	Name  string
@@ -179,15 +188,43 @@ func (e *ProtocolError) Error() string {
 }
 
 // AuthError is a handshake refused by ZAP (status 300, 400 or 500); the core
-// reports it as HANDSHAKE_FAILED_AUTH.
+// reports it as HANDSHAKE_FAILED_AUTH. Both ends of the refused connection
+// report the same text: the server learns the status from its ZAP handler,
+// the client from the ERROR command, which carries only the status code.
 type AuthError struct {
+	// Status is the ZAP status code: 300, 400 or 500.
 	Status int
-	Text   string
+	// Text is the ZAP handler's status text; only the server side has it
+	// (it does not travel to the client), so Error does not show it.
+	Text string
 }
 
-// Error formats the ZAP status.
+// NewAuthError returns the AuthError of a ZAP status code ("300", "400",
+// "500") and, on the server side, the handler's status text.
+func NewAuthError(status, text string) *AuthError {
+	st := 0
+	if len(status) == 3 && status[0] >= '0' && status[0] <= '9' {
+		st = int(status[0]-'0') * 100
+	}
+	return &AuthError{Status: st, Text: text}
+}
+
+// StatusText is RFC 27's meaning of the status code.
+func (e *AuthError) StatusText() string {
+	switch e.Status {
+	case 300:
+		return "temporary error"
+	case 400:
+		return "authentication failure"
+	case 500:
+		return "internal error"
+	}
+	return "unknown status"
+}
+
+// Error formats the ZAP status, the same on both ends of the connection.
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("mechanism: authentication failed: %d %s", e.Status, e.Text)
+	return fmt.Sprintf("mechanism: authentication failed: ZAP status %d (%s)", e.Status, e.StatusText())
 }
 
 // ErrNoZAPHandler is returned when a mechanism requires a ZAP handler and
