@@ -183,11 +183,7 @@ func (d *describer) redundant(err error) bool {
 func (d *describer) walk(err error) {
 	var ue *registry.UnknownError
 	if errors.As(err, &ue) && err == error(ue) {
-		if strings.HasPrefix(d.endpoint, ue.Name+"://") {
-			d.add(ue.Hint()) // the endpoint names the scheme
-		} else {
-			d.add(fmt.Sprintf("unknown %s %q: %s", ue.Kind, ue.Name, ue.Hint()))
-		}
+		d.add(fmt.Sprintf("unknown %s %q: %s", ue.Kind, ue.Name, ue.Hint()))
 		return
 	}
 	var kids []error

@@ -66,7 +66,7 @@ func TestErrorTextsSayEachThingOnce(t *testing.T) {
 			[]error{core.ErrInvalid, transport.ErrNameTooLong}},
 		{"bind", "ipc:///nonexistent/zk/sock", "zmq: bind ipc:///nonexistent/zk/sock: no such file or directory",
 			[]error{syscall.ENOENT, os.ErrNotExist}},
-		{"bind", "nosuch://x", "zmq: bind nosuch://x: protocol not supported: no zmqkit plugin provides it; registered: ",
+		{"bind", "nosuch://x", "zmq: bind nosuch://x: protocol not supported: unknown transport \"nosuch\": no zmqkit plugin provides it; registered: ",
 			[]error{core.ErrProtocolNotSupported, registry.ErrUnknownTransport}},
 	} {
 		if strings.Contains(tc.ep, "192.0.2.1") && !canTry192() {

@@ -31,9 +31,9 @@ const (
 	// the connect's errno (EINPROGRESS).
 	EventConnectDelayed Event = 0x0002
 	// EventConnectRetried: a reconnect is scheduled. Value: the interval,
-	// in milliseconds, that will be waited. Err (and Errno, where there
-	// is one) says why the last attempt failed or the connection ended,
-	// e.g. the resolver's error for a host that does not resolve.
+	// in milliseconds, that will be waited. When the connect attempt
+	// failed, Err (and Errno, where there is one) says why, e.g. the
+	// resolver's error for a host that does not resolve.
 	EventConnectRetried Event = 0x0004
 	// EventListening: a bind succeeded. Value: the listening descriptor.
 	EventListening Event = 0x0008

@@ -402,11 +402,8 @@ func (c *connecter) run() {
 		if ee != nil {
 			ivl = opts.ReconnectInterval // after a connection libzmq restarts the back-off (a new connecter)
 		}
-		var cause error
-		if err != nil && !errors.Is(err, errStopped) {
-			cause = err
-		}
-		if !c.wait(&ivl, opts, cause) {
+		// the connection's end was reported by DISCONNECTED already
+		if !c.wait(&ivl, opts, nil) {
 			return
 		}
 	}
@@ -446,11 +443,11 @@ func (c *connecter) giveUp() {
 
 // wait sleeps the reconnect interval, computing the next one as libzmq
 // does. It returns false when the connecter is stopped or reconnecting is
-// off (RECONNECT_IVL -1). cause is why the last attempt failed or the
-// last connection ended (nil if it is not known): CONNECT_RETRIED carries
-// it, and the context's logger reports it, at Warn level when it differs
-// from the previous attempt's (an unresolvable host, a refused
-// connection), at Debug level when it repeats.
+// off (RECONNECT_IVL -1). cause is why the last connect attempt failed
+// (nil after a connection that ended: DISCONNECTED said why):
+// CONNECT_RETRIED carries it, and the context's logger reports it, at Warn
+// level when it differs from the previous attempt's (an unresolvable host,
+// a refused connection), at Debug level when it repeats.
 func (c *connecter) wait(ivl *time.Duration, opts Options, cause error) bool {
 	c.logRetry(cause)
 	if opts.ReconnectInterval < 0 {

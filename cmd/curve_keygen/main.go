@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/curve"
 )
 
@@ -57,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("curve_keygen", flag.ContinueOnError)
 	cert := fs.String("cert", "", "write the certificate to `NAME` and NAME_secret")
 	public := fs.String("public", "", "print the public key of this Z85 `SECRET` key and exit")
+	version := fs.Bool("version", false, "print zmqkit's version and exit")
 	meta := metaFlag{}
 	fs.Var(meta, "meta", "certificate metadata `name=value` (repeatable; with -cert)")
 	usage := func(w io.Writer) {
@@ -81,6 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return fail(2, "%v", err)
+	}
+	if *version {
+		fmt.Fprintln(stdout, core.VersionString())
+		return 0
 	}
 	if fs.NArg() > 0 {
 		return fail(2, "unexpected argument %q", fs.Arg(0))

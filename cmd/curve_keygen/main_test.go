@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/curve"
 )
 
@@ -58,6 +59,10 @@ func TestUsage(t *testing.T) {
 		if errOut.Len() != 0 {
 			t.Fatalf("%s: stderr %q", arg, errOut.String())
 		}
+	}
+	var v bytes.Buffer
+	if code := run([]string{"--version"}, &v, &bytes.Buffer{}); code != 0 || strings.TrimSpace(v.String()) != core.VersionString() {
+		t.Fatalf("--version: exit %d, %q", code, v.String())
 	}
 	for _, args := range [][]string{{"-x"}, {"extra"}, {"-cert"}, {"-meta", "novalue"}, {"-meta", "a=b"}, {"-public", "k", "-cert", "x"}} {
 		var out, errOut bytes.Buffer

@@ -11,7 +11,8 @@
 //	local_lat  <bind-to>    <message-size> <roundtrip-count>
 //	remote_lat <connect-to> <message-size> <roundtrip-count>
 //
-// -h or --help prints the usage and exits 0. A wrong number of arguments,
+// -h or --help prints the usage and exits 0, --version zmqkit's version.
+// A wrong number of arguments,
 // a size or count that is not a number (or a size below 0, a count below
 // 1) or an <enable_curve> other than 0 or 1 prints the usage on stderr and
 // exits 2, before any socket is made. Errors of the run itself print
@@ -110,6 +111,8 @@ func (t Tool) usage(w io.Writer) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "<enable_curve> 1 secures the connection with CURVE and libzmq's perf-tool keys; 0 (the default) does not.")
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "-h, --help prints this; --version prints zmqkit's version.")
 }
 
 // Parse checks the command line (without the program name). On -h it
@@ -124,6 +127,7 @@ func (t Tool) Parse(args []string, stdout, stderr io.Writer) (p Params, code int
 		plugins = append(plugins, v)
 		return nil
 	})
+	version := fs.Bool("version", false, "print zmqkit's version and exit")
 	bad := func(format string, a ...any) (Params, int, bool) {
 		fmt.Fprintf(stderr, "%s: "+format+"\n", append([]any{t.Name}, a...)...)
 		t.usage(stderr)
@@ -135,6 +139,10 @@ func (t Tool) Parse(args []string, stdout, stderr io.Writer) (p Params, code int
 			return Params{}, ExitOK, false
 		}
 		return bad("%v", err)
+	}
+	if *version {
+		fmt.Fprintln(stdout, core.VersionString())
+		return Params{}, ExitOK, false
 	}
 	pos := fs.Args()
 	n := len(t.Args)

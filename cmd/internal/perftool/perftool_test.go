@@ -60,6 +60,10 @@ func TestParse(t *testing.T) {
 			}
 		}
 	}
+	var v bytes.Buffer
+	if _, code, ok := RemoteLat.Parse([]string{"--version"}, &v, &bytes.Buffer{}); ok || code != ExitOK || strings.TrimSpace(v.String()) != core.VersionString() {
+		t.Fatalf("--version: code %d, %q", code, v.String())
+	}
 	p, _, ok := LocalThr.Parse([]string{"ipc:///tmp/x", "8", "3", "1"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if !ok || !p.Curve || p.Size != 8 || p.Count != 3 {
 		t.Fatalf("local_thr with curve: %+v %v", p, ok)
