@@ -86,8 +86,10 @@ type engine struct {
 	idle     atomic.Bool
 	recvSeen atomic.Uint64 // frames received, for heartbeats
 
-	cmdMu sync.Mutex
-	cmds  [][]byte // command bodies waiting for the writer
+	cmdMu    sync.Mutex
+	cmds     [][]byte      // command bodies waiting for the writer
+	cmdBytes int           // their octets
+	cmdRoom  chan struct{} // the writer took the queued commands
 
 	ttlReq time.Duration // a PING TTL for the writer to arm (cmdMu)
 
@@ -103,6 +105,8 @@ type engine struct {
 	scratch3 []byte
 	batch    []Msg
 	wg       sync.WaitGroup
+
+	asm assembly // the message being assembled (reader)
 
 	connect bool                        // the connecting side (monitor endpoints)
 	fault   atomic.Pointer[engineFault] // why the engine stopped itself (monitor)
@@ -128,6 +132,7 @@ func newEngineConn(s *Socket, conn transport.Conn, endpoint string) *engine {
 		endpoint: endpoint,
 		wake:     make(chan struct{}, 1),
 		rwake:    make(chan struct{}, 1),
+		cmdRoom:  make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
 	e.idle.Store(true)
@@ -518,10 +523,10 @@ func (e *engine) readLoop() error {
 	if e.bat != nil {
 		return e.readLoopBatch()
 	}
-	var offs []int
 	var cmd []byte
 	maxSize := e.opts.MaxMsgSize
 	cmdAllowed := e.ver >= zmtp.V30
+	e.asm = newAssembly(&e.opts)
 	// Messages are assembled in place in inBatch[nIn]; the slot after a
 	// full batch holds the next one (flushIn moves it to the front).
 	e.inBatch = make([]Msg, readBatch+1)
@@ -540,32 +545,34 @@ func (e *engine) readLoop() error {
 			flags, size, err = e.rd.ReadHeader(maxSize, cmdAllowed)
 		}
 		if err != nil {
-			if errors.Is(err, zmtp.ErrFrameTooLarge) || errors.Is(err, zmtp.ErrMalformed) {
-				return protoErr(err)
-			}
-			return err
+			return framingErr(err)
 		}
 		e.recvSeen.Add(1)
 		staging := &e.inBatch[e.nIn] // the message being assembled
+		if err := e.asm.check(staging, size, flags&zmtp.FlagCommand == 0 || e.xform); err != nil {
+			return err
+		}
 		if e.xform {
 			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
 				return err
 			}
 			// decrypt straight into the message being assembled
-			s := len(staging.buf)
-			out, fl, err := e.mech.Decode(staging.buf, cmd, flags)
+			dst, in := e.asm.target(staging, len(cmd))
+			s := len(dst)
+			out, fl, err := e.mech.Decode(dst, cmd, flags)
 			if err != nil {
 				return protoErr(err)
 			}
 			if fl&zmtp.FlagCommand != 0 {
-				staging.buf = out[:s]
+				if in {
+					staging.buf = out[:s]
+				}
 				if err := e.command(out[s:]); err != nil {
 					return err
 				}
 				continue
 			}
-			staging.buf = out
-			offs = append(offs, s, len(staging.buf))
+			e.asm.add(staging, out, s, in)
 			flags = fl
 		} else if flags&zmtp.FlagCommand != 0 {
 			if cmd, err = e.rd.ReadBody(cmd[:0], size); err != nil {
@@ -576,34 +583,26 @@ func (e *engine) readLoop() error {
 			}
 			continue
 		} else {
-			s := len(staging.buf)
-			if staging.buf, err = e.rd.ReadBody(staging.buf, size); err != nil {
+			dst, in := e.asm.target(staging, size)
+			s := len(dst)
+			if dst, err = e.rd.ReadBody(dst, size); err != nil {
 				return err
 			}
-			offs = append(offs, s, len(staging.buf))
+			e.asm.add(staging, dst, s, in)
 		}
 		if flags&zmtp.FlagMore != 0 {
 			continue
 		}
-		if err := e.finishMsg(staging, offs); err != nil {
+		if err := e.finishMsg(staging); err != nil {
 			return err
 		}
-		offs = offs[:0]
 	}
 }
 
-// finishMsg completes the message assembled in staging, whose frames are
-// at offs (start, end pairs) in its buffer, and queues it with its batch.
-func (e *engine) finishMsg(staging *Msg, offs []int) error {
-	nf := len(offs) / 2
-	if cap(staging.fr) < nf {
-		staging.fr = make([][]byte, nf, nf+2)
-	}
-	staging.fr = staging.fr[:nf]
-	for i := 0; i < nf; i++ {
-		staging.fr[i] = staging.buf[offs[2*i]:offs[2*i+1]:offs[2*i+1]]
-	}
-	staging.Frames = staging.fr
+// finishMsg completes the message assembled in staging (e.asm), and
+// queues it with its batch.
+func (e *engine) finishMsg(staging *Msg) error {
+	e.asm.finish(staging)
 	staging.props = e.props
 	staging.kind = kindData
 	if e.sock.typ == DISH {
@@ -671,6 +670,7 @@ func (e *engine) command(body []byte) error {
 		if ttl > 0 {
 			e.armTTL(time.Duration(ttl) * 100 * time.Millisecond)
 		}
+		return e.waitCommandRoom()
 	case zmtp.CmdPong:
 	case zmtp.CmdSubscribe, zmtp.CmdCancel:
 		var m Msg
@@ -708,8 +708,37 @@ func (e *engine) command(body []byte) error {
 func (e *engine) queueCommand(body []byte) {
 	e.cmdMu.Lock()
 	e.cmds = append(e.cmds, body)
+	e.cmdBytes += len(body)
 	e.cmdMu.Unlock()
 	e.signalWriter()
+}
+
+// Bounds of the commands (PONGs) queued for the writer: past them the
+// reader stops reading until the writer has taken them, as libzmq stops
+// reading from a peer whose output it can not flush. A peer that floods
+// PINGs and never reads then costs at most this much, plus one write
+// batch, plus the kernel's socket buffers.
+const (
+	maxQueuedCommands     = 1024
+	maxQueuedCommandBytes = 64 << 10
+)
+
+// waitCommandRoom blocks the reader while the queued commands are at
+// their bounds (the writer takes them all at once).
+func (e *engine) waitCommandRoom() error {
+	for {
+		e.cmdMu.Lock()
+		full := len(e.cmds) >= maxQueuedCommands || e.cmdBytes >= maxQueuedCommandBytes
+		e.cmdMu.Unlock()
+		if !full {
+			return nil
+		}
+		select {
+		case <-e.cmdRoom:
+		case <-e.done:
+			return errStopped
+		}
+	}
 }
 
 // ttl handling: the writer loop owns the timers; armTTL passes the request.
@@ -741,6 +770,13 @@ func (e *engine) writeLoop() {
 		e.cmdMu.Lock()
 		cmds := e.cmds
 		e.cmds = nil
+		if e.cmdBytes >= maxQueuedCommandBytes || len(cmds) >= maxQueuedCommands {
+			select {
+			case e.cmdRoom <- struct{}{}:
+			default:
+			}
+		}
+		e.cmdBytes = 0
 		ttl := e.ttlReq
 		e.ttlReq = 0
 		e.cmdMu.Unlock()

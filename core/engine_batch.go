@@ -154,8 +154,8 @@ func (b *batchCodec) next(e *engine, maxSize int64) (mechanism.Frame, error) {
 // readLoopBatch is readLoop for a BatchSession: frames come decoded from
 // the batch codec and are copied into the message being assembled.
 func (e *engine) readLoopBatch() error {
-	var offs []int
 	maxSize := e.opts.MaxMsgSize
+	e.asm = newAssembly(&e.opts)
 	e.inBatch = make([]Msg, readBatch+1)
 	for {
 		if e.nIn > 0 && e.bat.pos == e.bat.n && !e.rd.HasFrame() {
@@ -174,16 +174,16 @@ func (e *engine) readLoopBatch() error {
 			continue
 		}
 		staging := &e.inBatch[e.nIn]
-		s := len(staging.buf)
-		staging.buf = append(staging.buf, f.Body...)
-		offs = append(offs, s, len(staging.buf))
+		if err := e.asm.check(staging, len(f.Body), true); err != nil {
+			return err
+		}
+		e.asm.addCopy(staging, f.Body)
 		if f.Flags&zmtp.FlagMore != 0 {
 			continue
 		}
-		if err := e.finishMsg(staging, offs); err != nil {
+		if err := e.finishMsg(staging); err != nil {
 			return err
 		}
-		offs = offs[:0]
 	}
 }
 

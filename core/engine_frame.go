@@ -166,9 +166,9 @@ func (e *engine) readHandshakeFrame(body []byte) (byte, []byte, error) {
 // readFrames is the reader loop over frames: it assembles messages in
 // place in the read batch, as readLoop does over a stream.
 func (e *engine) readFrames() error {
-	var offs []int
 	var cmd []byte
 	maxSize := e.opts.MaxMsgSize
+	e.asm = newAssembly(&e.opts)
 	e.inBatch = make([]Msg, readBatch+1)
 	for {
 		if e.nIn > 0 && (e.fb == nil || !e.fb.HasFrame()) {
@@ -177,7 +177,15 @@ func (e *engine) readFrames() error {
 			}
 		}
 		staging := &e.inBatch[e.nIn] // the message being assembled
-		s := len(staging.buf)
+		// The first frame is read straight into the message; later ones
+		// into scratch, then copied as the assembly's growth rules say,
+		// since the transport's append would double the message's buffer.
+		dst := staging.buf
+		first := e.asm.frames() == 0
+		if !first {
+			dst = e.asm.scratch[:0]
+		}
+		s := len(dst)
 		var flags byte
 		if e.xform {
 			var err error
@@ -186,41 +194,51 @@ func (e *engine) readFrames() error {
 			}
 			e.recvSeen.Add(1)
 			// decrypt straight into the message being assembled
-			out, fl, err := e.mech.Decode(staging.buf, cmd, flags)
+			out, fl, err := e.mech.Decode(dst, cmd, flags)
 			if err != nil {
 				return protoErr(err)
 			}
-			staging.buf, flags = out, fl
+			dst, flags = out, fl
 		} else {
-			b, fl, err := e.fc.ReadFrame(staging.buf)
+			b, fl, err := e.fc.ReadFrame(dst)
 			if err != nil {
 				staging.buf = staging.buf[:s]
 				return e.readFramesEnd(err)
 			}
 			e.recvSeen.Add(1)
-			staging.buf, flags = b, fl
+			dst, flags = b, fl
 		}
 		if flags&zmtp.FlagCommand != 0 {
 			// The command's body stays intact past len(staging.buf) until
 			// the next read; command copies what it keeps.
-			body := staging.buf[s:]
-			staging.buf = staging.buf[:s]
-			if err := e.command(body); err != nil {
+			if first {
+				staging.buf = dst[:s]
+			}
+			if err := e.command(dst[s:]); err != nil {
 				return err
 			}
 			continue
 		}
-		if maxSize >= 0 && int64(len(staging.buf)-s) > maxSize {
-			return protoErr(fmt.Errorf("%w: %d octets", zmtp.ErrFrameTooLarge, len(staging.buf)-s))
+		if maxSize >= 0 && int64(len(dst)-s) > maxSize {
+			return protoErr(fmt.Errorf("%w: %d octets", zmtp.ErrFrameTooLarge, len(dst)-s))
 		}
-		offs = append(offs, s, len(staging.buf))
+		if err := e.asm.check(staging, len(dst)-s, true); err != nil {
+			return err
+		}
+		if first {
+			e.asm.add(staging, dst, s, true)
+		} else {
+			e.asm.addCopy(staging, dst[s:])
+			if cap(dst) <= 64<<10 {
+				e.asm.scratch = dst[:0]
+			}
+		}
 		if flags&zmtp.FlagMore != 0 {
 			continue
 		}
-		if err := e.finishMsg(staging, offs); err != nil {
+		if err := e.finishMsg(staging); err != nil {
 			return err
 		}
-		offs = offs[:0]
 	}
 }
 

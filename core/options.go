@@ -49,8 +49,13 @@ type Options struct {
 	Immediate bool
 	// Conflate (ZMQ_CONFLATE, default false): keep only the last message.
 	Conflate bool
-	// MaxMsgSize (ZMQ_MAXMSGSIZE, default -1 = no limit): largest inbound frame.
+	// MaxMsgSize (ZMQ_MAXMSGSIZE, default -1 = no limit): largest inbound
+	// frame, as in libzmq (each frame of a multipart message on its own).
 	MaxMsgSize int64
+	// MaxMultipartSize (no libzmq equivalent, default -1 = no limit):
+	// largest inbound message, all its frames together; each frame counts
+	// its octets plus 16 (WithMaxMultipartSize).
+	MaxMultipartSize int64
 	// Backlog (ZMQ_BACKLOG, default 100).
 	Backlog int
 	// RoutingID (ZMQ_ROUTING_ID, default empty; 1-255 bytes).
@@ -186,6 +191,7 @@ func defaultOptions(t SocketType, ctxIPv6, blocky bool) Options {
 		HandshakeInterval:    30 * time.Second,
 		HeartbeatTimeout:     -1,
 		MaxMsgSize:           -1,
+		MaxMultipartSize:     -1,
 		Backlog:              100,
 		StreamNotify:         true,
 		IPv6:                 ctxIPv6,
@@ -384,13 +390,34 @@ func WithConflate(on bool) Option {
 }
 
 // WithMaxMsgSize sets ZMQ_MAXMSGSIZE (default -1 = unlimited): a peer that
-// sends a larger frame is disconnected before the frame is allocated.
+// sends a larger frame is disconnected before the frame is allocated. As
+// in libzmq the limit applies to each frame of a multipart message on its
+// own; WithMaxMultipartSize bounds a whole message. Without either, a
+// frame or message larger than the machine's memory (a header announcing
+// 2^62 octets) still ends the connection at once.
 func WithMaxMsgSize(n int64) Option {
 	return func(s *optionSetter) error {
 		if n < -1 {
 			return invalid("MAXMSGSIZE %d", n)
 		}
 		s.o.MaxMsgSize = n
+		return nil
+	}
+}
+
+// WithMaxMultipartSize bounds a whole inbound message (default -1 =
+// unlimited; zmqkit's own option, libzmq has none): a peer whose message
+// grows past n is disconnected as for MAXMSGSIZE (DISCONNECTED with
+// EMSGSIZE, no reconnect from that peer's side of a protocol error). Each
+// frame counts its octets plus 16, so a flood of 1-octet frames is bounded
+// too. A partial message holds at most about 1.25 times its octets (plus 4
+// per frame) while it arrives.
+func WithMaxMultipartSize(n int64) Option {
+	return func(s *optionSetter) error {
+		if n < -1 {
+			return invalid("MaxMultipartSize %d", n)
+		}
+		s.o.MaxMultipartSize = n
 		return nil
 	}
 }
