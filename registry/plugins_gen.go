@@ -4,7 +4,7 @@ package registry
 
 // pluginDirs lists the plugin packages of this version of the module
 // (directories under plugins/); TestPluginTableCurrent keeps it current.
-var pluginDirs = []string{"curve", "inproc", "ipc", "pgm", "plain", "tcp", "udp", "vmci"}
+var pluginDirs = []string{"curve", "inproc", "ipc", "pgm", "plain", "tcp", "udp", "vmci", "ws"}
 
 // pluginFor maps each scheme ("transport:tcp") and mechanism
 // ("mechanism:CURVE") to the plugin package that registers it.
@@ -15,6 +15,8 @@ var pluginFor = map[string]pluginInfo{
 	"transport:ipc":    {pkg: "github.com/zmqkit/zmqkit/plugins/ipc", inAll: true},
 	"transport:tcp":    {pkg: "github.com/zmqkit/zmqkit/plugins/tcp", inAll: true},
 	"transport:udp":    {pkg: "github.com/zmqkit/zmqkit/plugins/udp", inAll: true},
-	"transport:vmci":   {pkg: "github.com/zmqkit/zmqkit/plugins/vmci", inAll: false},
-	"transport:vsock":  {pkg: "github.com/zmqkit/zmqkit/plugins/vmci", inAll: false},
+	"transport:vmci":   {pkg: "github.com/zmqkit/zmqkit/plugins/vmci", inAll: true},
+	"transport:vsock":  {pkg: "github.com/zmqkit/zmqkit/plugins/vmci", inAll: true},
+	"transport:ws":     {pkg: "github.com/zmqkit/zmqkit/plugins/ws", inAll: true},
+	"transport:wss":    {pkg: "github.com/zmqkit/zmqkit/plugins/ws", inAll: true},
 }

@@ -20,6 +20,7 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/tcp"
 	_ "github.com/zmqkit/zmqkit/plugins/udp"
 	_ "github.com/zmqkit/zmqkit/plugins/vmci"
+	_ "github.com/zmqkit/zmqkit/plugins/ws"
 	"github.com/zmqkit/zmqkit/registry"
 )
 
