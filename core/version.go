@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+
+	"github.com/zmqkit/zmqkit/internal/release"
 )
 
 // Version is zmqkit's own semantic version, the release this source is
 // (CHANGELOG.md records what each release added). zmqkit follows semantic
 // versioning from v0.1.0; docs/stability.md says which parts of the API
 // are stable and which mirror libzmq's DRAFT API and may change.
-const Version = "v0.1.0"
+// (It is defined in internal/release, where plugin binaries, which do not
+// import the core, find it too.)
+const Version = release.Version
 
 // The libzmq version whose API and wire behaviour zmqkit implements:
 // what zmq_version reports (ZMQ_VERSION_MAJOR, _MINOR, _PATCH), 4.3.5,

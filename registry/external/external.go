@@ -313,6 +313,57 @@ func (p *Plugin) Mechanisms() []string {
 	return out
 }
 
+// Info describes a loaded plugin: what `zmqkit plugins` lists.
+type Info struct {
+	Name string // Options.Name: the binary's base name by default
+	Path string // the binary
+	// Version is the plugin binary's semantic version: the one it
+	// declares (serve.Config.Version), else its first plugin's.
+	Version string
+	// Module is the binary's main module as path@version, from its build
+	// information ("" without one).
+	Module     string
+	GoVersion  string // the Go release the binary was built with
+	Transports []ServedTransport
+	Mechanisms []ServedMechanism
+}
+
+// ServedTransport is a transport a plugin serves, registered under
+// Schemes.
+type ServedTransport struct {
+	Schemes []string
+	Kind    transport.Kind
+	// KindName is "stream", "frame" or "datagram".
+	KindName string
+	// Version is the semantic version of the module providing it
+	// (zmqkit's release for zmqkit's own transports).
+	Version string
+}
+
+// ServedMechanism is a security mechanism a plugin serves.
+type ServedMechanism struct {
+	Name    string
+	Version string
+	// HandOff: the data phase runs in this process (Options.HandOff).
+	HandOff bool
+}
+
+// Info describes the plugin as its process described itself at Load.
+func (p *Plugin) Info() Info {
+	in := Info{Name: p.opts.Name, Path: p.path, Version: p.desc.Version, Module: p.desc.Module, GoVersion: p.desc.GoVersion}
+	for _, a := range p.transports {
+		in.Transports = append(in.Transports, ServedTransport{Schemes: append([]string(nil), a.schemes...),
+			Kind: a.info.Kind, KindName: wire.KindName(a.info.Kind), Version: a.info.Version})
+	}
+	for _, a := range p.mechs {
+		in.Mechanisms = append(in.Mechanisms, ServedMechanism{Name: a.Name(), Version: a.info.Version, HandOff: a.importer != nil})
+	}
+	return in
+}
+
+// Version is the plugin binary's semantic version (Info().Version).
+func (p *Plugin) Version() string { return p.desc.Version }
+
 // Pid is the running process's id, 0 when none runs.
 func (p *Plugin) Pid() int {
 	p.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/zmqkit/zmqkit/registry"
 	"github.com/zmqkit/zmqkit/registry/external"
 	"github.com/zmqkit/zmqkit/registry/external/serve"
+	"github.com/zmqkit/zmqkit/registry/mechanism"
 	"github.com/zmqkit/zmqkit/registry/transport"
 	"github.com/zmqkit/zmqkit/registry/transport/transporttest"
 )
@@ -93,6 +96,10 @@ func helper(which string) {
 		serve.Main(plain.Mechanism{})
 	case "curve":
 		serve.Main(&curve.Mechanism{})
+	case "declared":
+		serve.Main(serve.Version("v1.2.3"), tcp.New(), &curve.Mechanism{})
+	case "badversion":
+		serve.Main(serve.Version("1.2"), tcp.New())
 	case "tcp+curve":
 		serve.Main(tcp.New(), &curve.Mechanism{})
 	case "all":
@@ -101,6 +108,12 @@ func helper(which string) {
 		serve.Main(frameTransport{})
 	case "memframe":
 		serve.Main(transporttest.NewMemFrame(transporttest.MemFrameOptions{}))
+	case "memframes":
+		var ts []any
+		for _, t := range memFrames() {
+			ts = append(ts, t)
+		}
+		serve.Main(ts...)
 	case "log":
 		serve.Logger().Warn("hello from the plugin", "answer", 42)
 		serve.Main(tcp.New())
@@ -246,6 +259,85 @@ func (c *frameConn) Flush() error {
 	c.wbuf = c.wbuf[:0]
 	return err
 }
+
+// memFrames returns in-memory frame transports (transporttest.NewMemFrame),
+// one per FrameConn capability, as core's frame tests have them:
+//
+//   - mfmech: the mechanism handshake, transport pings, read-ahead (ws
+//     with ZWS2.0/NULL|PLAIN|CURVE);
+//   - mfzmtp: the same without transport pings or read-ahead (ZMTP PING
+//     commands);
+//   - mfrid: the routing-id exchange, transport pings (bare ZWS2.0);
+//   - mfnone: no handshake, one-way (pgm);
+//   - mfhsok, mfhsfail, mfhsslow, mfhsio: a Handshaker that succeeds
+//     (after checking its ctx has the HANDSHAKE_IVL deadline), refuses
+//     (a HandshakeError), never finishes, or fails with an I/O error;
+//   - mfdeaf: pings that go nowhere (a peer that never answers).
+func memFrames() []transport.Transport {
+	return []transport.Transport{
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfmech", Pings: true}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfzmtp", NoBuffer: true}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfrid", Mode: transport.FrameRoutingID, Pings: true}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfnone", Mode: transport.FrameNone, NoBuffer: true}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfhsok", Mode: transport.FrameRoutingID,
+			Handshake: func(ctx context.Context, dialer bool) error {
+				if _, ok := ctx.Deadline(); !ok {
+					return errors.New("memframe: the handshake has no deadline")
+				}
+				return nil
+			}}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfhsfail",
+			Handshake: func(context.Context, bool) error {
+				return &transport.HandshakeError{Code: mechanism.ErrWSUnspecified, Err: errors.New("memframe: upgrade refused")}
+			}}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfhsslow",
+			Handshake: func(ctx context.Context, dialer bool) error {
+				if dialer {
+					return nil
+				}
+				<-ctx.Done()
+				return ctx.Err()
+			}}),
+		transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfhsio",
+			Handshake: func(context.Context, bool) error { return syscall.ECONNRESET }}),
+		deafTransport{transporttest.NewMemFrame(transporttest.MemFrameOptions{Scheme: "mfdeaf", Pings: true})},
+	}
+}
+
+// deafTransport's connections are Pingers whose pings go nowhere and
+// whose Activity never moves.
+type deafTransport struct{ transport.Transport }
+
+func (d deafTransport) Listen(ctx context.Context, scheme, addr string, cfg *transport.Config) (transport.Listener, error) {
+	l, err := d.Transport.Listen(ctx, scheme, addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return deafListener{l}, nil
+}
+
+func (d deafTransport) Dial(ctx context.Context, scheme, addr string, cfg *transport.Config) (transport.Conn, error) {
+	c, err := d.Transport.Dial(ctx, scheme, addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return deafConn{c.(transport.FrameConn)}, nil
+}
+
+type deafListener struct{ transport.Listener }
+
+func (l deafListener) Accept(ctx context.Context) (transport.Conn, error) {
+	c, err := l.Listener.Accept(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return deafConn{c.(transport.FrameConn)}, nil
+}
+
+type deafConn struct{ transport.FrameConn }
+
+func (deafConn) Ping() error      { return nil }
+func (deafConn) Activity() uint64 { return 0 }
 
 // hangTransport never answers Listen or Dial.
 type hangTransport struct{}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zmqkit/zmqkit/registry/external/internal/wire"
@@ -406,11 +407,23 @@ func (p *Plugin) connFD(g *generation, fd int, kind transport.Kind, rep *wire.Co
 		if err != nil {
 			return nil, err
 		}
+		// the channel's descriptor stands for the plugin's connection in
+		// monitor events, -1 if that has none
 		base.fd = fd
+		if rep.PluginFD < 0 {
+			base.fd = -1
+		}
 		base.closer = nc.Close
 		switch kind {
 		case transport.KindFrame:
-			c = &frameConn{connBase: base, nc: nc, rr: wire.NewRecordReader(nc)}
+			fc := &frameConn{connBase: base, nc: nc, rr: wire.NewRecordReader(nc), id: rep.ID}
+			if rep.Frame != nil {
+				fc.info = *rep.Frame
+			}
+			c = fc
+			if fc.info.Pinger {
+				c = &pingFrameConn{fc}
+			}
 		case transport.KindDatagram:
 			c = &dgramConn{connBase: base, nc: nc, rr: wire.NewRecordReader(nc), w: wire.NewAsyncWriter(nc, 1<<20)}
 		default:
@@ -474,13 +487,22 @@ func (c *streamConn) RemoteAddress() string { return c.connBase.remote }
 func (c *streamConn) PeerAddress() string   { return c.connBase.peer }
 func (c *streamConn) Close() error          { return c.closeBase(c, nil) }
 
-// frameConn carries frames over a local channel.
+// frameConn carries frames over a local channel. It mirrors what the
+// plugin's connection implements beyond transport.FrameConn: a
+// Handshaker's handshake runs in the plugin (the Handshake call), its
+// FrameMode comes with the connection or with that call's reply, and a
+// Pinger (pingFrameConn) sends its pings and reports its activity as
+// control records. It is always a FrameBuffer: whether the next frame is
+// already here is a matter of this side's buffer.
 type frameConn struct {
 	*connBase
-	nc   net.Conn
-	rr   *wire.RecordReader
-	wmu  sync.Mutex
-	wbuf []byte
+	nc       net.Conn
+	rr       *wire.RecordReader
+	id       uint64 // the plugin's id of the connection
+	info     wire.FrameInfo
+	activity atomic.Uint64 // records received: frames and activity reports
+	wmu      sync.Mutex
+	wbuf     []byte
 }
 
 func (c *frameConn) FD() int      { return c.fd }
@@ -488,12 +510,42 @@ func (c *frameConn) Close() error { return c.closeBase(c, nil) }
 
 // ReadFrame appends the next frame's body to buf.
 func (c *frameConn) ReadFrame(buf []byte) ([]byte, byte, error) {
-	body, flags, _, err := c.rr.Next(buf)
-	return body, flags, err
+	for {
+		body, flags, _, err := c.rr.Next(buf)
+		if err != nil {
+			return body, flags, err
+		}
+		c.activity.Add(1)
+		if flags&wire.FlagControl == 0 {
+			return body, flags, nil
+		}
+		buf = body // an activity report: no body
+	}
+}
+
+// HasFrame reports whether a whole frame (or the connection's error) is
+// buffered; it takes in the activity reports ahead of it.
+func (c *frameConn) HasFrame() bool {
+	for {
+		ok, flags := c.rr.Complete()
+		if !ok {
+			return false
+		}
+		if flags&wire.FlagControl == 0 {
+			return true
+		}
+		if _, _, _, err := c.rr.Next(nil); err != nil {
+			return true // ReadFrame returns the error at once
+		}
+		c.activity.Add(1)
+	}
 }
 
 // WriteFrame queues a frame; Flush sends what is queued with one write.
 func (c *frameConn) WriteFrame(body []byte, flags byte) error {
+	if flags&^(transport.FlagMore|transport.FlagCommand) != 0 {
+		return fmt.Errorf("external: frame flags %#x", flags)
+	}
 	c.wmu.Lock()
 	c.wbuf = wire.AppendRecord(c.wbuf, flags, "", body)
 	big := len(c.wbuf) >= 1<<20
@@ -515,6 +567,53 @@ func (c *frameConn) Flush() error {
 	c.wbuf = c.wbuf[:0]
 	return err
 }
+
+// Handshake runs the plugin's connection's handshake there, within ctx
+// (the call's deadline and cancellation cross), and takes in the
+// FrameMode it settled on. A connection that is not a Handshaker has
+// nothing to do.
+func (c *frameConn) Handshake(ctx context.Context) error {
+	if !c.info.Handshaker {
+		return nil
+	}
+	var rep wire.HandshakeReply
+	if err := c.g.call(ctx, "Handshake", &wire.HandshakeRequest{Conn: c.id}, &rep, false); err != nil {
+		return err
+	}
+	if rep.Err != nil {
+		return rep.Err.ToError()
+	}
+	c.info.Mode = rep.Mode
+	return nil
+}
+
+// FrameMode is the plugin's connection's mode.
+func (c *frameConn) FrameMode() transport.FrameMode { return c.info.Mode }
+
+// pingFrameConn is a frameConn whose plugin connection is a
+// transport.Pinger.
+type pingFrameConn struct{ *frameConn }
+
+func (c *pingFrameConn) Close() error { return c.closeBase(c, nil) }
+
+// Ping queues a ping record: the plugin's connection pings when it gets
+// it, with the next Flush.
+func (c *pingFrameConn) Ping() error {
+	c.wmu.Lock()
+	c.wbuf = wire.AppendRecord(c.wbuf, wire.FlagPing, "", nil)
+	c.wmu.Unlock()
+	return nil
+}
+
+// Activity counts the frames and activity reports received.
+func (c *pingFrameConn) Activity() uint64 { return c.activity.Load() }
+
+var (
+	_ transport.Handshaker  = (*frameConn)(nil)
+	_ transport.FrameModer  = (*frameConn)(nil)
+	_ transport.FrameBuffer = (*frameConn)(nil)
+	_ transport.Pinger      = (*pingFrameConn)(nil)
+)
 
 // dgramConn carries datagrams over a local channel.
 type dgramConn struct {

@@ -49,6 +49,14 @@ type Config struct {
 	// Logger, when set, is the plugin's logger; it must write JSON to
 	// stderr for the host to parse it. nil: Logger().
 	Logger hclog.Logger
+	// Version is the binary's semantic version ("v1.2.3"), which the host
+	// reports (external.Plugin.Info, `zmqkit plugins`). "" means the
+	// version of the module providing the first plugin: zmqkit's release
+	// for zmqkit's own plugins, else the version the Go toolchain
+	// recorded for that module (its tag or a pseudo-version), else
+	// "v0.0.0-devel". Each transport and mechanism is also described with
+	// its own module's version.
+	Version string
 	// ProtocolVersion overrides the protocol version announced to the
 	// host; 0 means the current one. Tests of version mismatches set it.
 	ProtocolVersion uint
@@ -66,12 +74,15 @@ var logger = hclog.New(&hclog.LoggerOptions{
 func Logger() hclog.Logger { return logger }
 
 // Main serves the given plugins, each a transport.Transport or a
-// mechanism.Mechanism, and never returns. It exits with status 1 when
-// the plugins can not be served.
+// mechanism.Mechanism, and never returns; a Version among them is the
+// binary's version. It exits with status 1 when the plugins can not be
+// served.
 func Main(plugins ...any) {
 	var cfg Config
 	for _, p := range plugins {
 		switch x := p.(type) {
+		case Version:
+			cfg.Version = string(x)
 		case transport.Transport:
 			cfg.Transports = append(cfg.Transports, x)
 		case mechanism.Mechanism:
@@ -144,6 +155,9 @@ func check(cfg *Config) error {
 		if m == nil || m.Name() == "" {
 			return fmt.Errorf("a mechanism with no name")
 		}
+	}
+	if cfg.Version != "" && !validVersion(cfg.Version) {
+		return fmt.Errorf("version %q is not a semantic version (v1.2.3)", cfg.Version)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -101,13 +102,23 @@ func (h *hook) end(evs *[]wire.Event) []wire.Event {
 }
 
 func (s *server) Describe(context.Context, *wire.DescribeRequest) (*wire.DescribeReply, error) {
-	r := &wire.DescribeReply{Name: s.cfg.Name, Pid: os.Getpid(), GoVersion: runtime.Version(), FDPassing: s.side != nil}
+	r := &wire.DescribeReply{Name: s.cfg.Name, Pid: os.Getpid(), GoVersion: runtime.Version(),
+		Version: s.cfg.Version, Module: mainModule(), FDPassing: s.side != nil, Channels: s.side != nil}
 	for _, t := range s.cfg.Transports {
 		_, dc := t.(transport.DialChecker)
-		r.Transports = append(r.Transports, wire.TransportInfo{Schemes: t.Schemes(), Kind: t.Kind(), DialChecker: dc})
+		r.Transports = append(r.Transports, wire.TransportInfo{Schemes: t.Schemes(), Kind: t.Kind(),
+			DialChecker: dc, Version: pluginVersion(t)})
 	}
 	for _, m := range s.cfg.Mechanisms {
-		r.Mechanisms = append(r.Mechanisms, wire.MechanismInfo{Name: m.Name(), Export: exportable(m)})
+		r.Mechanisms = append(r.Mechanisms, wire.MechanismInfo{Name: m.Name(), Export: exportable(m), Version: pluginVersion(m)})
+	}
+	if r.Version == "" {
+		switch {
+		case len(r.Transports) > 0:
+			r.Version = r.Transports[0].Version
+		case len(r.Mechanisms) > 0:
+			r.Version = r.Mechanisms[0].Version
+		}
 	}
 	return r, nil
 }
@@ -250,8 +261,11 @@ func (s *server) handOver(c transport.Conn, kind transport.Kind, token uint64, e
 		r.Err = wire.FromError(err)
 		return r
 	}
-	p := &pumped{s: s, c: c, local: lc, id: s.nextID.Add(1)}
+	p := &pumped{s: s, c: c, local: lc, id: s.nextID.Add(1), done: make(chan struct{})}
 	r.Mode, r.ID = wire.ModeChannel, p.id
+	if fc, ok := c.(transport.FrameConn); ok {
+		r.Frame = p.frameInfo(fc)
+	}
 	err = s.side.SendFD(token, int(theirs.Fd()), r)
 	theirs.Close()
 	if err != nil {
@@ -275,10 +289,18 @@ type pumped struct {
 	c     transport.Conn
 	local net.Conn
 	once  sync.Once
+	done  chan struct{} // closed by close
+
+	// frame connections
+	ready  chan struct{} // a Handshaker's: closed once its handshake is done
+	hsOnce sync.Once
+	pinged chan uint64 // a Pinger's: its Activity when a ping went out
+	toHost *wire.AsyncWriter
 }
 
 func (p *pumped) close() {
 	p.once.Do(func() {
+		close(p.done)
 		p.local.Close()
 		p.c.Close()
 		p.s.mu.Lock()
@@ -287,12 +309,58 @@ func (p *pumped) close() {
 	})
 }
 
+// frameInfo says what fc implements beyond transport.FrameConn; a
+// Handshaker's frames wait for its handshake.
+func (p *pumped) frameInfo(fc transport.FrameConn) *wire.FrameInfo {
+	fi := &wire.FrameInfo{}
+	if _, ok := fc.(transport.Handshaker); ok {
+		fi.Handshaker = true
+		p.ready = make(chan struct{})
+	} else if m, ok := fc.(transport.FrameModer); ok {
+		fi.Mode = m.FrameMode()
+	}
+	if _, ok := fc.(transport.Pinger); ok {
+		fi.Pinger = true
+		p.pinged = make(chan uint64, 1)
+	}
+	return fi
+}
+
+// Handshake runs a frame connection's own handshake for the host; its
+// frames flow once it succeeded.
+func (s *server) Handshake(ctx context.Context, req *wire.HandshakeRequest) (*wire.HandshakeReply, error) {
+	s.mu.Lock()
+	p := s.conns[req.Conn]
+	s.mu.Unlock()
+	if p == nil {
+		return &wire.HandshakeReply{Err: wire.FromError(fmt.Errorf("%w: no connection %d", transport.ErrClosed, req.Conn))}, nil
+	}
+	hs, ok := p.c.(transport.Handshaker)
+	if !ok || p.ready == nil {
+		return &wire.HandshakeReply{Err: wire.FromError(errors.New("the connection has no handshake"))}, nil
+	}
+	if err := hs.Handshake(ctx); err != nil {
+		return &wire.HandshakeReply{Err: wire.FromError(err)}, nil
+	}
+	rep := &wire.HandshakeReply{}
+	if m, ok := p.c.(transport.FrameModer); ok {
+		rep.Mode = m.FrameMode()
+	}
+	p.hsOnce.Do(func() { close(p.ready) })
+	return rep, nil
+}
+
 func (p *pumped) start(kind transport.Kind) {
 	var toHost, fromHost func()
 	switch c := p.c.(type) {
 	case transport.FrameConn:
+		p.toHost = wire.NewAsyncWriter(p.local, 1<<20)
 		toHost = func() { p.framesToHost(c) }
 		fromHost = func() { p.framesFromHost(c) }
+		if pg, ok := c.(transport.Pinger); ok {
+			p.s.wg.Add(1)
+			go func() { defer p.s.wg.Done(); p.watchActivity(pg) }()
+		}
 	case transport.DatagramConn:
 		toHost = func() { p.datagramsToHost(c) }
 		fromHost = func() { p.datagramsFromHost(c) }
@@ -317,8 +385,46 @@ func endWith(w *wire.AsyncWriter, err error) {
 	w.Close()
 }
 
+// watchActivity reports a Pinger's activity that no frame carries (the
+// pong of a ping): after each ping it watches Activity until it moves,
+// and sends the host an activity record then.
+func (p *pumped) watchActivity(pg transport.Pinger) {
+	for {
+		var base uint64
+		select {
+		case base = <-p.pinged:
+		case <-p.done:
+			return
+		}
+		t := time.NewTimer(time.Millisecond)
+		for d := time.Millisecond; ; d = min(2*d, 50*time.Millisecond) {
+			select {
+			case <-t.C:
+			case <-p.done:
+				t.Stop()
+				return
+			}
+			if pg.Activity() != base {
+				break
+			}
+			t.Reset(d)
+		}
+		if p.toHost.Append(wire.FlagActivity, "", nil) != nil {
+			return
+		}
+	}
+}
+
 func (p *pumped) framesToHost(c transport.FrameConn) {
-	w := wire.NewAsyncWriter(p.local, 1<<20)
+	w := p.toHost
+	if p.ready != nil {
+		select {
+		case <-p.ready:
+		case <-p.done:
+			w.Close()
+			return
+		}
+	}
 	var buf []byte
 	var err error
 	for {
@@ -339,6 +445,7 @@ func (p *pumped) framesToHost(c transport.FrameConn) {
 
 func (p *pumped) framesFromHost(c transport.FrameConn) {
 	r := wire.NewRecordReader(p.local)
+	pg, _ := c.(transport.Pinger)
 	var buf []byte
 	for {
 		body, flags, _, err := r.Next(buf[:0])
@@ -346,7 +453,18 @@ func (p *pumped) framesFromHost(c transport.FrameConn) {
 			break
 		}
 		buf = body
-		if err := c.WriteFrame(body, flags); err != nil {
+		if flags&wire.FlagPing != 0 {
+			if pg == nil {
+				break // the host broke the protocol
+			}
+			if err := pg.Ping(); err != nil {
+				break
+			}
+			select {
+			case p.pinged <- pg.Activity():
+			default: // the watcher is still at the last ping's
+			}
+		} else if err := c.WriteFrame(body, flags); err != nil {
 			break
 		}
 		if !r.Buffered() {

@@ -21,6 +21,8 @@ type Error struct {
 	Timeout bool                     `json:",omitempty"`
 	Proto   *mechanism.ProtocolError `json:",omitempty"`
 	Auth    *mechanism.AuthError     `json:",omitempty"`
+	// HSCode is the Code of a *transport.HandshakeError.
+	HSCode *uint32 `json:",omitempty"`
 }
 
 // sentinels are the errors whose identity crosses, by name.
@@ -70,6 +72,11 @@ func FromError(err error) *Error {
 	if errors.As(err, &ae) {
 		w.Auth = &mechanism.AuthError{Status: ae.Status, Text: ae.Text}
 	}
+	var he *transport.HandshakeError
+	if errors.As(err, &he) {
+		code := he.Code
+		w.HSCode = &code
+	}
 	return w
 }
 
@@ -94,6 +101,10 @@ func (w *Error) ToError() error {
 	}
 	if w.Auth != nil {
 		r.wrapped = append(r.wrapped, w.Auth)
+	}
+	if w.HSCode != nil {
+		// errors.As finds the code; its Err is the plugin's message
+		return &transport.HandshakeError{Code: *w.HSCode, Err: r}
 	}
 	return r
 }

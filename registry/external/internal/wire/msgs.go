@@ -16,9 +16,12 @@ type DescribeReply struct {
 	Name       string          // the plugin's name (its binary's)
 	Pid        int             // the plugin's process id
 	GoVersion  string          // the Go release it was built with
+	Version    string          // the binary's semantic version (serve.Config.Version, or its plugins')
+	Module     string          // the binary's main module, path@version, from its build information
 	Transports []TransportInfo // in the order Serve got them
 	Mechanisms []MechanismInfo
-	FDPassing  bool // the side channel is up: descriptors can be handed over
+	FDPassing  bool // descriptors can be handed over (a Unix side channel)
+	Channels   bool // the side channel is up: local channels can be opened
 }
 
 // TransportInfo describes one transport.
@@ -26,12 +29,29 @@ type TransportInfo struct {
 	Schemes     []string
 	Kind        transport.Kind
 	DialChecker bool
+	Version     string // the semantic version of the module providing it
 }
 
 // MechanismInfo describes one mechanism.
 type MechanismInfo struct {
-	Name   string
-	Export bool // its sessions implement mechanism.StateExporter
+	Name    string
+	Export  bool   // its sessions implement mechanism.StateExporter
+	Version string // the semantic version of the module providing it
+}
+
+// KindName names a transport kind as Describe's users show it.
+func KindName(k transport.Kind) string {
+	switch k {
+	case transport.KindStream:
+		return "stream"
+	case transport.KindFrame:
+		return "frame"
+	case transport.KindPipe:
+		return "pipe"
+	case transport.KindDatagram:
+		return "datagram"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
 }
 
 // Config is transport.Config without Hook and Offer, its Extra values
@@ -217,9 +237,34 @@ type ConnReply struct {
 	Local    string
 	Remote   string
 	Peer     string
-	PluginFD int // the connection's descriptor in the plugin, -1 if none
+	PluginFD int        // the connection's descriptor in the plugin, -1 if none
+	Frame    *FrameInfo `json:",omitempty"`
 	Events   []Event
 	Err      *Error
+}
+
+// FrameInfo is what a frame connection implements beyond
+// transport.FrameConn: the host's side mirrors it.
+type FrameInfo struct {
+	// Mode is the connection's transport.FrameMode; a Handshaker's comes
+	// with the reply to the Handshake call instead (it may depend on the
+	// handshake).
+	Mode       transport.FrameMode
+	Handshaker bool // transport.Handshaker: the host calls Handshake
+	Pinger     bool // transport.Pinger: FlagPing and FlagActivity records
+}
+
+// HandshakeRequest runs a frame connection's transport.Handshaker in the
+// plugin; the call's deadline and cancellation are the host's ctx.
+type HandshakeRequest struct {
+	Conn uint64 // ConnReply.ID
+}
+
+// HandshakeReply answers Handshake: the connection's FrameMode once the
+// handshake is done.
+type HandshakeReply struct {
+	Mode transport.FrameMode
+	Err  *Error
 }
 
 // CloseRequest closes a listener.

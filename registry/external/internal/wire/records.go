@@ -18,6 +18,15 @@ const (
 	recordHeader = 10
 	// FlagError marks the last record, carrying an error message.
 	FlagError byte = 0x80
+	// FlagPing (host to plugin, no body) asks the plugin's connection to
+	// send a transport ping (transport.Pinger).
+	FlagPing byte = 0x40
+	// FlagActivity (plugin to host, no body) says that the plugin's
+	// connection saw activity (transport.Pinger.Activity moved) that no
+	// frame carried, a pong say.
+	FlagActivity byte = 0x20
+	// FlagControl masks the control flags: records that are not frames.
+	FlagControl = FlagPing | FlagActivity
 )
 
 // MaxRecord bounds a record's body.
@@ -48,6 +57,24 @@ func NewRecordReader(r io.Reader) *RecordReader {
 
 // Buffered reports whether a record's first octets are already read.
 func (r *RecordReader) Buffered() bool { return r.br.Buffered() > 0 }
+
+// Complete reports whether a whole record is already read (so Next will
+// not block), and its flags.
+func (r *RecordReader) Complete() (bool, byte) {
+	n := r.br.Buffered()
+	if n < recordHeader {
+		return false, 0
+	}
+	h, err := r.br.Peek(recordHeader)
+	if err != nil {
+		return false, 0
+	}
+	size := binary.BigEndian.Uint64(h[:8])
+	if size > MaxRecord {
+		return true, h[8] // Next fails at once
+	}
+	return uint64(recordHeader)+uint64(h[9])+size <= uint64(n), h[8]
+}
 
 // ErrRemote is wrapped by the error of a FlagError record.
 var ErrRemote = errors.New("plugin connection")

@@ -18,6 +18,7 @@ type Server interface {
 	Close(context.Context, *CloseRequest) (*ErrReply, error)
 	Dial(context.Context, *DialRequest) (*ConnReply, error)
 	CheckDial(context.Context, *CheckDialRequest) (*ErrReply, error)
+	Handshake(context.Context, *HandshakeRequest) (*HandshakeReply, error)
 	// Session runs one mechanism session: SessionMsg in, SessionEvt out.
 	Session(grpc.ServerStream) error
 }
@@ -53,6 +54,7 @@ var ServiceDesc = grpc.ServiceDesc{
 		unary("Close", Server.Close),
 		unary("Dial", Server.Dial),
 		unary("CheckDial", Server.CheckDial),
+		unary("Handshake", Server.Handshake),
 	},
 	Streams: []grpc.StreamDesc{{
 		StreamName:    "Session",
