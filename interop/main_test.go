@@ -18,6 +18,9 @@ import (
 var libCtx *zmq.Context
 
 func TestMain(m *testing.M) {
+	if which := os.Getenv(pluginEnv); which != "" {
+		servePlugin(which) // the test binary as a plugin binary: never returns
+	}
 	os.Exit(runMain(m))
 }
 

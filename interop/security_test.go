@@ -40,7 +40,7 @@ type secEnv struct {
 	zapDone  chan struct{}
 }
 
-func newSecEnv(t *testing.T) *secEnv {
+func newSecEnv(t *testing.T, opts ...core.ContextOption) *secEnv {
 	t.Helper()
 	lctx, err := zmq.NewContext()
 	if err != nil {
@@ -57,7 +57,7 @@ func newSecEnv(t *testing.T) *secEnv {
 			t.Errorf("libzmq security context term hung")
 		}
 	})
-	e.kctx = newKitContext(t)
+	e.kctx = newKitContext(t, opts...)
 	a, err := auth.New(e.kctx)
 	if err != nil {
 		t.Fatal(err)
@@ -299,9 +299,10 @@ type secCase struct {
 	userID             string   // expected User-Id on the server when ok
 }
 
-func runSecCase(t *testing.T, e *secEnv, c secCase, tr string, kitIsServer bool) {
+// runSecCase runs c and returns the events the zmqkit socket reported.
+func runSecCase(t *testing.T, e *secEnv, c secCase, tr string, kitIsServer bool) *evRec {
 	var server, client sock
-	var srec, crec *evRec
+	var srec, crec, krec *evRec
 	if kitIsServer {
 		k := newKit(t, e.kctx, DEALER, c.kitServer...)
 		server, srec = k, kitRec(t, k)
@@ -312,6 +313,10 @@ func runSecCase(t *testing.T, e *secEnv, c secCase, tr string, kitIsServer bool)
 		server, srec = l, e.libRec(l)
 		k := newKit(t, e.kctx, DEALER, c.kitCli...)
 		client, crec = k, kitRec(t, k)
+	}
+	krec = crec
+	if kitIsServer {
+		krec = srec
 	}
 	link(t, tr, server, client)
 	if !c.ok {
@@ -324,7 +329,7 @@ func runSecCase(t *testing.T, e *secEnv, c secCase, tr string, kitIsServer bool)
 		if m, err := server.recv(quietTimeout); err == nil {
 			t.Errorf("server received %s from a refused client", show(m))
 		}
-		return
+		return krec
 	}
 	mustSend(t, client, []byte("hello"), pattern(3000, 1))
 	expect(t, server, [][]byte{[]byte("hello"), pattern(3000, 1)}, nil)
@@ -357,6 +362,7 @@ func runSecCase(t *testing.T, e *secEnv, c secCase, tr string, kitIsServer bool)
 	if uid != c.userID {
 		t.Errorf("server User-Id %q, want %q", uid, c.userID)
 	}
+	return krec
 }
 
 func ctxTimeout(t *testing.T) context.Context {

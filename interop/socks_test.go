@@ -77,9 +77,9 @@ type kitSock struct {
 
 // newKitContext returns a zmqkit context terminated at the end of the test
 // (after the sockets, which are registered later and so closed first).
-func newKitContext(t testing.TB) *core.Context {
+func newKitContext(t testing.TB, opts ...core.ContextOption) *core.Context {
 	t.Helper()
-	ctx := core.NewContext()
+	ctx := core.NewContext(opts...)
 	t.Cleanup(func() {
 		done := make(chan struct{})
 		go func() { ctx.Term(); close(done) }()

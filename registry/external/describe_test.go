@@ -27,9 +27,17 @@ func TestInfo(t *testing.T) {
 		t.Errorf("served %+v %+v, want %+v %+v", in.Transports, in.Mechanisms, wantT, wantM)
 	}
 
-	_, p = load(t, "memframes", external.Options{})
+	_, p = shared(t, sharedFD)
 	in = p.Info()
-	if in.Version != release.Version || len(in.Transports) != len(memFrames()) || in.Transports[0].KindName != "frame" {
+	kinds := map[string]string{}
+	for _, tr := range in.Transports {
+		kinds[tr.Schemes[0]] = tr.KindName
+		if tr.Version != release.Version {
+			t.Errorf("%v version %q", tr.Schemes, tr.Version)
+		}
+	}
+	if in.Version != release.Version || kinds["tcp"] != "stream" || kinds["udp"] != "datagram" || kinds["mfmech"] != "frame" ||
+		len(in.Mechanisms) != 2 {
 		t.Errorf("Info %+v", in)
 	}
 

@@ -21,8 +21,10 @@
 //     (SCM_RIGHTS), and the core's engine reads and writes it directly:
 //     out-of-process tcp runs at in-process speed once connected;
 //   - frames and datagrams (udp, ws, pgm, any connection without a
-//     usable descriptor) travel over a local channel per connection, a
-//     socketpair carrying many frames per read and write;
+//     usable descriptor, every connection with Options.KeepConns) travel
+//     over a local channel per connection, a socketpair carrying many
+//     frames per read and write; a frame connection's Handshaker,
+//     FrameModer, Pinger and FrameBuffer cross with it;
 //   - a mechanism runs its handshake in the plugin; its data phase either
 //     stays there too (batches of frames, one round trip per batch, keys
 //     never leave the plugin) or, with Options.HandOff, the negotiated
@@ -36,12 +38,14 @@
 // it, and with Close. If it crashes or is killed, its connections end
 // (DISCONNECTED), sockets reconnect through a new process started with
 // back-off, and bound endpoints are bound again. A hung call times out.
-// On Linux the child is killed with the host (Pdeathsig), and on every
-// Unix it exits when the host goes away.
+// On Linux the child is killed with the host (Pdeathsig); everywhere it
+// exits when its side channel closes, and on Unix when it is re-parented.
 //
 // inproc can not run out of process: its connections hand in-process
-// values over. Descriptor hand-off needs a Unix system; on others Load
-// fails with ErrUnsupported.
+// values over. Descriptor hand-off needs a Unix system; elsewhere the
+// side channel and every local channel are loopback TCP connections the
+// plugin dials back, each opening with a secret key the host gave it for
+// this start, and streams go through their channel.
 //
 // A program that does not import this package links neither go-plugin
 // nor gRPC.
@@ -78,8 +82,6 @@ var (
 	ErrChecksum = errors.New("external: plugin checksum mismatch")
 	// ErrUnloaded: the plugin was closed.
 	ErrUnloaded = errors.New("external: plugin unloaded")
-	// ErrUnsupported: out-of-process plugins need descriptor passing.
-	ErrUnsupported = errors.New("external: out-of-process plugins need a Unix system")
 	// ErrPluginDown: the plugin process is not running (it crashed, or is
 	// being restarted).
 	ErrPluginDown = errors.New("external: plugin process not running")
@@ -104,6 +106,12 @@ type Options struct {
 	// Checksum is the binary's expected SHA-256 (32 bytes); nil checks
 	// nothing. A mismatch fails every start with ErrChecksum.
 	Checksum []byte
+	// KeepConns makes the plugin keep every connection, stream ones
+	// included: each reaches this process over a local channel, and no
+	// socket of the plugin's is ever handed over (isolation, at the cost
+	// of a copy each way). Systems without Unix descriptor passing
+	// always work this way.
+	KeepConns bool
 	// HandOff runs mechanisms' data phase in this process after the
 	// handshake, using the in-process mechanism registered under the same
 	// name before Load (e.g. plugins/curve, imported). Without it the
@@ -123,6 +131,10 @@ type Options struct {
 	// follows a crash, doubling with each crash in a row: 100ms and 5s
 	// if 0.
 	MinBackoff, MaxBackoff time.Duration
+
+	// dialBack makes the local channels loopback connections that the
+	// plugin dials, as on systems without descriptor passing (tests).
+	dialBack bool
 }
 
 func (o *Options) defaults(path string) {
@@ -185,9 +197,6 @@ type Plugin struct {
 // ErrVersion or ErrChecksum where they apply, and registry.ErrRegistered
 // for a clash without Options.Replace.
 func Load(reg *registry.Registry, path string, opts Options) (*Plugin, error) {
-	if !wire.FDPassing {
-		return nil, fmt.Errorf("%w: load %s", ErrUnsupported, path)
-	}
 	if reg == nil {
 		reg = registry.Default
 	}

@@ -11,32 +11,7 @@ import (
 
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/registry"
-	"github.com/zmqkit/zmqkit/registry/external"
-	"github.com/zmqkit/zmqkit/registry/transport"
-	"github.com/zmqkit/zmqkit/registry/transport/transporttest"
 )
-
-// Frame connections keep, out of process, what they implement beyond
-// transport.FrameConn: the conformance suite's frame tests (modes, pings)
-// pass over each in-memory variant served by a plugin.
-func TestFrameConformance(t *testing.T) {
-	reg, _ := load(t, "memframes", external.Options{IdleTimeout: -1})
-	for _, scheme := range []string{"mfmech", "mfzmtp", "mfrid", "mfnone", "mfhsok"} {
-		t.Run(scheme, func(t *testing.T) {
-			tr, err := reg.Transport(scheme)
-			if err != nil {
-				t.Fatal(err)
-			}
-			transporttest.Run(t, transporttest.Factory{
-				Transport:     tr,
-				Kind:          transport.KindFrame,
-				Addr:          func(testing.TB) string { return "*" },
-				Config:        func() *transport.Config { return &transport.Config{MaxMsgSize: -1} },
-				ExclusiveBind: true,
-			})
-		})
-	}
-}
 
 // frameEnv is one frame test's registry: the memFrames variants in
 // process, or served by a plugin.
@@ -157,13 +132,7 @@ func send(t *testing.T, s *core.Socket, frames ...string) {
 // succeeds, is refused, fails or outlasts HANDSHAKE_IVL, transport pings
 // keeping a connection up and their absence dropping it.
 func TestFrameModes(t *testing.T) {
-	reg, _ := load(t, "memframes", external.Options{IdleTimeout: -1})
-	// the compiled-in mechanisms, for CURVE over frames
-	for _, name := range registry.Default.Mechanisms() {
-		if m, err := registry.Default.Mechanism(name); err == nil {
-			reg.ReplaceMechanism(m)
-		}
-	}
+	reg, _ := shared(t, sharedFD)
 	hb := core.WithHeartbeat(20*time.Millisecond, 0, 150*time.Millisecond)
 
 	t.Run("mechanism", func(t *testing.T) {
@@ -179,7 +148,7 @@ func TestFrameModes(t *testing.T) {
 			if err := push.Connect(ep); err != nil {
 				e.t.Fatal(err)
 			}
-			pushPull(e.t, push, pull, 500, 100)
+			pushPull(e.t, push, pull, 200, 100)
 			return evText(eventsUntil(e.t, ev, core.EventListening, core.EventAccepted, core.EventHandshakeSucceeded))
 		})
 	})

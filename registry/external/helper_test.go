@@ -49,6 +49,7 @@ func TestMain(m *testing.M) {
 	}
 	binDir = dir
 	code := m.Run()
+	closeShared()
 	os.RemoveAll(dir)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
@@ -77,6 +78,9 @@ func pluginBinary(t testing.TB, name string) string {
 	out := filepath.Join(binDir, "zmqkit-plugin-"+name)
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	cmd := exec.Command(gobin, "build", "-o", out, "github.com/zmqkit/zmqkit/cmd/zmqkit-plugin-"+name)
+	// pure Go, as scripts/test.sh builds everything first: its build
+	// cache has the packages
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building zmqkit-plugin-%s: %v\n%s", name, err, b)
 	}
@@ -103,7 +107,11 @@ func helper(which string) {
 	case "tcp+curve":
 		serve.Main(tcp.New(), &curve.Mechanism{})
 	case "all":
-		serve.Main(tcp.New(), ipc.New(), udp.New(), plain.Mechanism{}, &curve.Mechanism{})
+		all := []any{tcp.New(), ipc.New(), udp.New(), plain.Mechanism{}, &curve.Mechanism{}}
+		for _, t := range memFrames() {
+			all = append(all, t)
+		}
+		serve.Main(all...)
 	case "frame":
 		serve.Main(frameTransport{})
 	case "memframe":
@@ -150,6 +158,12 @@ func helper(which string) {
 func load(t testing.TB, which string, opts external.Options) (*registry.Registry, *external.Plugin) {
 	t.Helper()
 	reg := registry.New()
+	return reg, load2(t, reg, which, opts)
+}
+
+// load2 loads the helper serving which into reg.
+func load2(t testing.TB, reg *registry.Registry, which string, opts external.Options) *external.Plugin {
+	t.Helper()
 	opts.Env = append(opts.Env, helperEnv+"="+which, "GORACE=atexit_sleep_ms=0")
 	if opts.Name == "" {
 		opts.Name = which
@@ -159,7 +173,59 @@ func load(t testing.TB, which string, opts external.Options) (*registry.Registry
 		t.Fatalf("Load %s: %v", which, err)
 	}
 	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// Shared plugin processes: most tests use one of three processes serving
+// everything ("all": tcp, ipc, udp, PLAIN, CURVE and the memFrames
+// transports) instead of starting their own, registered instead of the
+// compiled-in plugins in a clone of registry.Default. Tests that kill,
+// stop or reconfigure a plugin load their own.
+type sharedKind int
+
+const (
+	sharedFD        sharedKind = iota // descriptors handed over
+	sharedKeepConns                   // Options.KeepConns
+	sharedDialBack                    // dial-back local channels
+)
+
+var (
+	sharedMu      sync.Mutex
+	sharedPlugins = map[sharedKind]*external.Plugin{}
+	sharedRegs    = map[sharedKind]*registry.Registry{}
+)
+
+// shared returns the registry of the shared plugin process of kind k,
+// starting it on first use.
+func shared(t testing.TB, k sharedKind) (*registry.Registry, *external.Plugin) {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if p := sharedPlugins[k]; p != nil {
+		return sharedRegs[k], p
+	}
+	opts := external.Options{Name: "all", Replace: true, IdleTimeout: -1, KeepConns: k == sharedKeepConns,
+		Env: []string{helperEnv + "=all", "GORACE=atexit_sleep_ms=0"}}
+	if k == sharedDialBack {
+		opts = external.DialBack(opts)
+	}
+	reg := registry.Default.Clone()
+	p, err := external.Load(reg, os.Args[0], opts)
+	if err != nil {
+		t.Fatalf("Load all: %v", err)
+	}
+	sharedPlugins[k], sharedRegs[k] = p, reg
 	return reg, p
+}
+
+// closeShared stops the shared processes, before the leak checks.
+func closeShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for k, p := range sharedPlugins {
+		p.Close()
+		delete(sharedPlugins, k)
+	}
 }
 
 // frameTransport is a fake frame transport ("tframe"): frames over tcp

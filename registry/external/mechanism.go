@@ -204,15 +204,18 @@ func (s *hostSession) openData() error {
 }
 
 func (s *hostSession) takeChan(token uint64) (*dataChan, error) {
-	fd, err := s.g.side.Take(token, fdWait)
+	h, err := s.g.side.Take(token, fdWait)
 	if err != nil {
 		return nil, err
 	}
-	f := os.NewFile(uintptr(fd), "zmqkit-plugin-data")
-	nc, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return nil, err
+	nc := h.Conn
+	if nc == nil {
+		f := os.NewFile(uintptr(h.FD), "zmqkit-plugin-data")
+		nc, err = net.FileConn(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	return &dataChan{nc: nc, br: bufio.NewReaderSize(nc, 256<<10), bw: bufio.NewWriterSize(nc, 256<<10)}, nil
 }

@@ -88,8 +88,17 @@ func pushPull(t *testing.T, push, pull *core.Socket, n, size int) {
 // Sockets bind and connect over a tcp transport loaded out of process,
 // small and large messages, both ways.
 func TestSocketsOverPluginTCP(t *testing.T) {
-	reg, p := load(t, "tcp", external.Options{Replace: true})
-	if got := strings.Join(p.Transports(), ","); got != "tcp" {
+	for _, tc := range []struct {
+		name string
+		kind sharedKind
+	}{{"fd", sharedFD}, {"keepconns", sharedKeepConns}, {"dialback", sharedDialBack}} {
+		t.Run(tc.name, func(t *testing.T) { socketsOverPluginTCP(t, tc.kind) })
+	}
+}
+
+func socketsOverPluginTCP(t *testing.T, k sharedKind) {
+	reg, p := shared(t, k)
+	if got := strings.Join(p.Transports(), ","); !strings.Contains(","+got+",", ",tcp,") {
 		t.Fatalf("Transports() = %q", got)
 	}
 	zctx := newCtx(t, reg)
@@ -142,7 +151,7 @@ func TestMixedModes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already registered") {
 		t.Fatalf("loading tcp alongside the compiled-in tcp: %v", err)
 	}
-	pluginReg, _ := load(t, "tcp", external.Options{Replace: true})
+	pluginReg, _ := shared(t, sharedFD)
 	inCtx := newCtx(t, registry.Default)
 	outCtx := newCtx(t, pluginReg)
 	pull := sock(t, inCtx, core.PULL)
@@ -184,7 +193,19 @@ func monitored(t *testing.T, reg *registry.Registry) (bindEv, connEv []string) {
 	}
 	pushPull(t, push, pull, 10, 10)
 	push.Close()
-	time.Sleep(100 * time.Millisecond) // the binding side sees the disconnection
+	deadline := time.Now().Add(wait)
+	for { // the binding side sees the disconnection
+		mu.Lock()
+		seen := strings.Contains(strings.Join(bindEv, " "), core.EventDisconnected.String())
+		mu.Unlock()
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the binding side saw no DISCONNECTED")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	pull.Close()
 	mu.Lock()
 	defer mu.Unlock()
@@ -194,7 +215,7 @@ func monitored(t *testing.T, reg *registry.Registry) (bindEv, connEv []string) {
 // Monitor events are the same, in the same order, in both modes.
 func TestMonitorParity(t *testing.T) {
 	inB, inC := monitored(t, registry.Default)
-	reg, _ := load(t, "tcp", external.Options{Replace: true})
+	reg, _ := shared(t, sharedFD)
 	outB, outC := monitored(t, reg)
 	if strings.Join(inB, " ") != strings.Join(outB, " ") || strings.Join(inC, " ") != strings.Join(outC, " ") {
 		t.Fatalf("events differ:\n in process:     bind %v\n                 connect %v\n out of process: bind %v\n                 connect %v",
@@ -218,20 +239,24 @@ func curveOpts(t *testing.T) (srv, cli core.Option) {
 func TestMechanisms(t *testing.T) {
 	for _, tc := range []struct {
 		name, which string
-		opts        external.Options
+		shared      sharedKind
+		handOff     bool
 	}{
-		{"plain", "plain", external.Options{Replace: true}},
-		{"curve", "curve", external.Options{Replace: true}},
-		{"curve-handoff", "curve", external.Options{Replace: true, HandOff: true}},
+		{"plain", "plain", sharedFD, false},
+		{"curve", "curve", sharedFD, false},
+		{"curve-handoff", "curve", 0, true},
+		{"curve-dialback", "curve", sharedDialBack, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			reg := registry.Default.Clone()
-			tc.opts.Env = []string{helperEnv + "=" + tc.which}
-			p, err := external.Load(reg, osArgs0(), tc.opts)
-			if err != nil {
-				t.Fatal(err)
+			var reg *registry.Registry
+			if tc.handOff {
+				// CURVE alone, the tcp of this process: the data phase is
+				// handed off
+				reg = registry.Default.Clone()
+				load2(t, reg, "curve", external.Options{Replace: true, HandOff: true})
+			} else {
+				reg, _ = shared(t, tc.shared)
 			}
-			defer p.Close()
 			zctx := newCtx(t, reg)
 			var srvOpt, cliOpt core.Option
 			if tc.which == "plain" {
@@ -281,12 +306,7 @@ func TestMechanisms(t *testing.T) {
 // A wrong PLAIN password is refused by the host's ZAP handler through the
 // plugin: HANDSHAKE_FAILED_AUTH with status 400.
 func TestMechanismAuthFailure(t *testing.T) {
-	reg := registry.Default.Clone()
-	p, err := external.Load(reg, osArgs0(), external.Options{Replace: true, Env: []string{helperEnv + "=plain"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	reg, _ := shared(t, sharedFD)
 	zctx := newCtx(t, reg)
 	a, _ := auth.New(zctx)
 	defer a.Close()

@@ -2,12 +2,26 @@
 
 package external
 
-import "fmt"
+import (
+	"errors"
+	"os"
 
-func killPid(int) {}
+	"github.com/zmqkit/zmqkit/registry/external/internal/wire"
+)
 
-func (p *Plugin) start() (*generation, error) {
-	return nil, fmt.Errorf("%w: load %s", ErrUnsupported, p.path)
+func killPid(pid int) {
+	if pid > 0 {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+			p.Release()
+		}
+	}
 }
 
 func closeFD(int) {}
+
+// socketpairSide is never used here: without descriptor passing the side
+// channel dials back.
+func socketpairSide(func(uint64, wire.Event)) (*side, error) {
+	return nil, errors.New("external: no socketpairs on this system")
+}

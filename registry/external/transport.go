@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/zmqkit/zmqkit/registry/external/internal/wire"
@@ -119,7 +120,7 @@ type hostListener struct {
 // gave up (its context ended just then): the next Accept returns it.
 type orphan struct {
 	g   *generation
-	fd  int
+	h   wire.Handed
 	rep wire.ConnReply
 }
 
@@ -128,13 +129,25 @@ func (l *hostListener) adopt(g *generation) func(wire.Handed) {
 	return func(h wire.Handed) {
 		var rep wire.ConnReply
 		if json.Unmarshal(h.Info, &rep) != nil || l.isClosed() {
-			closeFD(h.FD)
+			h.Close()
 			return
 		}
 		l.mu.Lock()
-		l.orphans = append(l.orphans, orphan{g, h.FD, rep})
+		l.orphans = append(l.orphans, orphan{g, h, rep})
+		cancel := l.cancel
 		l.mu.Unlock()
+		if cancel != nil {
+			// an Accept call under way waits for another connection:
+			// end it, so that its caller takes this one
+			cancel()
+		}
 	}
+}
+
+func (l *hostListener) hasOrphans() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.orphans) > 0
 }
 
 // takeOrphan returns a queued orphan, if any.
@@ -147,7 +160,7 @@ func (l *hostListener) takeOrphan() (transport.Conn, bool, error) {
 	o := l.orphans[0]
 	l.orphans = l.orphans[1:]
 	l.mu.Unlock()
-	c, err := l.a.p.connFD(o.g, o.fd, l.a.info.Kind, &o.rep)
+	c, err := l.a.p.connFrom(o.g, o.h, l.a.info.Kind, &o.rep)
 	if err != nil {
 		return nil, true, err
 	}
@@ -158,7 +171,8 @@ func (l *hostListener) takeOrphan() (transport.Conn, bool, error) {
 // listen binds addr in g; report passes the events to the hook.
 func (l *hostListener) listen(ctx context.Context, g *generation, addr string, report bool) (uint64, string, error) {
 	var rep wire.ListenReply
-	req := &wire.ListenRequest{Transport: l.a.idx, Scheme: l.scheme, Addr: addr, Config: l.wc, Hook: l.hookID}
+	req := &wire.ListenRequest{Transport: l.a.idx, Scheme: l.scheme, Addr: addr, Config: l.wc, Hook: l.hookID,
+		KeepConns: l.a.p.opts.KeepConns}
 	if err := g.call(ctx, "Listen", req, &rep, true); err != nil {
 		return 0, "", err
 	}
@@ -256,11 +270,22 @@ func (l *hostListener) Accept(ctx context.Context) (transport.Conn, error) {
 		cctx, cancel := context.WithCancel(ctx)
 		l.mu.Lock()
 		l.cancel = cancel
+		pending := len(l.orphans) > 0 // adopted since takeOrphan
+		if pending {
+			l.cancel = nil
+		}
 		l.mu.Unlock()
+		if pending {
+			cancel()
+			continue
+		}
 		token := l.a.p.nextID.Add(1)
 		g.side.Expect(token)
 		var rep wire.ConnReply
 		err = g.call(cctx, "Accept", &wire.AcceptRequest{Listener: id, Token: token}, &rep, false)
+		l.mu.Lock()
+		l.cancel = nil
+		l.mu.Unlock()
 		cancel()
 		if err != nil {
 			g.side.Drop(token, l.adopt(g))
@@ -269,6 +294,9 @@ func (l *hostListener) Accept(ctx context.Context) (transport.Conn, error) {
 			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s: accept %s: %w", l.scheme, l.endpoint, ctx.Err())
+			}
+			if l.hasOrphans() {
+				continue
 			}
 			if g.isDead() || errors.Is(err, ErrPluginDown) {
 				l.mu.Lock()
@@ -312,7 +340,7 @@ func (l *hostListener) Close() error {
 	l.orphans = nil
 	l.mu.Unlock()
 	for _, o := range orphans {
-		closeFD(o.fd)
+		o.h.Close()
 	}
 	defer l.a.p.release()
 	defer l.a.p.dropHook(l.hookID)
@@ -356,7 +384,8 @@ func (a *transportAdapter) Dial(ctx context.Context, scheme, addr string, cfg *t
 	g.side.Expect(token)
 	hookID := a.p.addHook(hook)
 	var rep wire.ConnReply
-	req := &wire.DialRequest{Transport: a.idx, Scheme: scheme, Addr: addr, Config: wc, Hook: hookID, Token: token}
+	req := &wire.DialRequest{Transport: a.idx, Scheme: scheme, Addr: addr, Config: wc, Hook: hookID, Token: token,
+		KeepConns: a.p.opts.KeepConns}
 	if err := g.call(ctx, "Dial", req, &rep, true); err != nil {
 		g.side.Drop(token, nil)
 		a.p.dropHook(hookID)
@@ -382,39 +411,51 @@ func (a *transportAdapter) Dial(ctx context.Context, scheme, addr string, cfg *t
 // counts as a use of the plugin until it is closed, and is closed when
 // the process dies.
 func (p *Plugin) conn(g *generation, token uint64, kind transport.Kind, rep *wire.ConnReply) (transport.Conn, error) {
-	fd, err := g.side.Take(token, fdWait)
+	h, err := g.side.Take(token, fdWait)
 	if err != nil {
 		return nil, fmt.Errorf("external: %s: %w", p.opts.Name, err)
 	}
-	return p.connFD(g, fd, kind, rep)
+	return p.connFrom(g, h, kind, rep)
 }
 
-// connFD is conn once the descriptor is here.
-func (p *Plugin) connFD(g *generation, fd int, kind transport.Kind, rep *wire.ConnReply) (transport.Conn, error) {
+// connFrom is conn once the connection is here: its own descriptor
+// (ModeFD), or a local channel (a socketpair's descriptor, or a
+// dial-back connection).
+func (p *Plugin) connFrom(g *generation, h wire.Handed, kind transport.Kind, rep *wire.ConnReply) (transport.Conn, error) {
 	base := &connBase{p: p, g: g, local: rep.Local, remote: rep.Remote, peer: rep.Peer}
 	var c transport.Conn
-	if rep.Mode == wire.ModeFD || kind == transport.KindStream {
-		fc, err := sockio.NewFileConn(fd, "zmqkit-plugin-conn", rep.Local, rep.Remote, rep.Peer)
+	if rep.Mode == wire.ModeFD {
+		if h.Conn != nil {
+			h.Close()
+			return nil, fmt.Errorf("external: %s: a descriptor was announced, a channel came", p.opts.Name)
+		}
+		fc, err := sockio.NewFileConn(h.FD, "zmqkit-plugin-conn", rep.Local, rep.Remote, rep.Peer)
 		if err != nil {
 			return nil, err
 		}
 		base.closer = fc.Close
 		c = &streamConn{FileConn: fc, connBase: base}
 	} else {
-		f := os.NewFile(uintptr(fd), "zmqkit-plugin-channel")
-		nc, err := net.FileConn(f)
-		f.Close()
-		if err != nil {
-			return nil, err
+		nc := h.Conn
+		if nc == nil {
+			f := os.NewFile(uintptr(h.FD), "zmqkit-plugin-channel")
+			var err error
+			nc, err = net.FileConn(f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
 		}
 		// the channel's descriptor stands for the plugin's connection in
 		// monitor events, -1 if that has none
-		base.fd = fd
-		if rep.PluginFD < 0 {
-			base.fd = -1
+		base.fd = -1
+		if sc, ok := nc.(syscall.Conn); ok && rep.PluginFD >= 0 {
+			base.fd = sockio.FD(sc)
 		}
 		base.closer = nc.Close
 		switch kind {
+		case transport.KindStream:
+			c = &chanStreamConn{Conn: sockio.NewConn(nc, rep.Local, rep.Remote, rep.Peer), connBase: base}
 		case transport.KindFrame:
 			fc := &frameConn{connBase: base, nc: nc, rr: wire.NewRecordReader(nc), id: rep.ID}
 			if rep.Frame != nil {
@@ -486,6 +527,19 @@ func (c *streamConn) LocalAddress() string  { return c.connBase.local }
 func (c *streamConn) RemoteAddress() string { return c.connBase.remote }
 func (c *streamConn) PeerAddress() string   { return c.connBase.peer }
 func (c *streamConn) Close() error          { return c.closeBase(c, nil) }
+
+// chanStreamConn is a stream connection the plugin keeps, reached over a
+// local channel (Options.KeepConns, or no descriptor passing).
+type chanStreamConn struct {
+	*sockio.Conn
+	*connBase
+}
+
+func (c *chanStreamConn) LocalAddress() string  { return c.connBase.local }
+func (c *chanStreamConn) RemoteAddress() string { return c.connBase.remote }
+func (c *chanStreamConn) PeerAddress() string   { return c.connBase.peer }
+func (c *chanStreamConn) FD() int               { return c.connBase.fd }
+func (c *chanStreamConn) Close() error          { return c.closeBase(c, nil) }
 
 // frameConn carries frames over a local channel. It mirrors what the
 // plugin's connection implements beyond transport.FrameConn: a

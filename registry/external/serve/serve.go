@@ -25,6 +25,7 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -118,10 +119,8 @@ func Serve(cfg Config) {
 		log = log.Named(cfg.Name)
 	}
 	s := newServer(cfg, log)
-	if fdStr := os.Getenv(wire.SideFDEnv); fdStr != "" {
-		if err := s.openSide(fdStr); err != nil {
-			log.Error("no side channel: connections can not be handed over", "error", err)
-		}
+	if err := s.openSide(); err != nil {
+		log.Error("no side channel: connections can not be handed over", "error", err)
 	}
 	watchParent(log)
 	hs := wire.Handshake
@@ -162,30 +161,42 @@ func check(cfg *Config) error {
 	return nil
 }
 
-// openSide opens the side channel the host passed as descriptor fdStr.
-func (s *server) openSide(fdStr string) error {
-	fd, err := strconv.Atoi(fdStr)
-	if err != nil || fd < 3 {
-		return fmt.Errorf("bad %s=%q", wire.SideFDEnv, fdStr)
+// openSide opens the side channel: the descriptor the host passed
+// (wire.SideFDEnv), or a connection to the host's dial-back listener
+// (wire.SideAddrEnv).
+func (s *server) openSide() error {
+	var w *wire.SideWriter
+	if fdStr := os.Getenv(wire.SideFDEnv); fdStr != "" {
+		fd, err := strconv.Atoi(fdStr)
+		if err != nil || fd < 3 {
+			return fmt.Errorf("bad %s=%q", wire.SideFDEnv, fdStr)
+		}
+		f := os.NewFile(uintptr(fd), "zmqkit-side")
+		c, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		w = wire.NewSideWriter(c)
+		if !w.FDPassing() {
+			c.Close()
+			return fmt.Errorf("descriptor %d is not a Unix socket", fd)
+		}
+	} else if addr := os.Getenv(wire.SideAddrEnv); addr != "" {
+		var err error
+		if w, err = wire.DialSide(addr, os.Getenv(wire.SideKeyEnv)); err != nil {
+			return err
+		}
+	} else {
+		return errors.New("the host set up no side channel")
 	}
-	f := os.NewFile(uintptr(fd), "zmqkit-side")
-	c, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		c.Close()
-		return fmt.Errorf("descriptor %d is not a Unix socket", fd)
-	}
-	s.side = wire.NewSideWriter(uc)
+	s.side = w
 	// The host never writes: end of file means it closed the channel or
 	// died, and the plugin goes with it.
 	go func() {
 		var b [1]byte
 		for {
-			if _, err := uc.Read(b[:]); err != nil {
+			if _, err := w.Conn().Read(b[:]); err != nil {
 				s.log.Debug("host closed the side channel: exiting")
 				time.Sleep(50 * time.Millisecond)
 				os.Exit(0)

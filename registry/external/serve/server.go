@@ -36,6 +36,7 @@ type listener struct {
 	l    transport.Listener
 	hook *hook
 	kind transport.Kind
+	keep bool // hand no descriptor over: pump every connection
 }
 
 func newServer(cfg Config, log hclog.Logger) *server {
@@ -103,7 +104,7 @@ func (h *hook) end(evs *[]wire.Event) []wire.Event {
 
 func (s *server) Describe(context.Context, *wire.DescribeRequest) (*wire.DescribeReply, error) {
 	r := &wire.DescribeReply{Name: s.cfg.Name, Pid: os.Getpid(), GoVersion: runtime.Version(),
-		Version: s.cfg.Version, Module: mainModule(), FDPassing: s.side != nil, Channels: s.side != nil}
+		Version: s.cfg.Version, Module: mainModule(), FDPassing: s.side != nil && s.side.FDPassing(), Channels: s.side != nil}
 	for _, t := range s.cfg.Transports {
 		_, dc := t.(transport.DialChecker)
 		r.Transports = append(r.Transports, wire.TransportInfo{Schemes: t.Schemes(), Kind: t.Kind(),
@@ -155,7 +156,7 @@ func (s *server) Listen(ctx context.Context, req *wire.ListenRequest) (*wire.Lis
 	}
 	id := s.nextID.Add(1)
 	s.mu.Lock()
-	s.listeners[id] = &listener{l: l, hook: h, kind: t.Kind()}
+	s.listeners[id] = &listener{l: l, hook: h, kind: t.Kind(), keep: req.KeepConns}
 	s.mu.Unlock()
 	return &wire.ListenReply{Listener: id, Endpoint: l.Endpoint(), Events: ev}, nil
 }
@@ -181,7 +182,7 @@ func (s *server) Accept(ctx context.Context, req *wire.AcceptRequest) (*wire.Con
 	if err != nil {
 		return &wire.ConnReply{Events: ev, Err: wire.FromError(err)}, nil
 	}
-	return s.handOver(c, l.kind, req.Token, ev), nil
+	return s.handOver(c, l.kind, req.Token, l.keep, ev), nil
 }
 
 func (s *server) Close(_ context.Context, req *wire.CloseRequest) (*wire.ErrReply, error) {
@@ -209,7 +210,7 @@ func (s *server) Dial(ctx context.Context, req *wire.DialRequest) (*wire.ConnRep
 	if err != nil {
 		return &wire.ConnReply{Events: ev, Err: wire.FromError(err)}, nil
 	}
-	return s.handOver(c, t.Kind(), req.Token, ev), nil
+	return s.handOver(c, t.Kind(), req.Token, req.KeepConns, ev), nil
 }
 
 func (s *server) CheckDial(_ context.Context, req *wire.CheckDialRequest) (*wire.ErrReply, error) {
@@ -231,14 +232,14 @@ func (s *server) CheckDial(_ context.Context, req *wire.CheckDialRequest) (*wire
 // The descriptor goes with the reply: if the host gave the call up (an
 // Accept whose context ended as the connection came), it still takes
 // the connection and the next Accept returns it.
-func (s *server) handOver(c transport.Conn, kind transport.Kind, token uint64, ev []wire.Event) *wire.ConnReply {
+func (s *server) handOver(c transport.Conn, kind transport.Kind, token uint64, keep bool, ev []wire.Event) *wire.ConnReply {
 	r := &wire.ConnReply{Local: c.LocalAddress(), Remote: c.RemoteAddress(), Peer: c.PeerAddress(), PluginFD: c.FD(), Events: ev}
 	if s.side == nil {
 		c.Close()
 		r.Err = wire.FromError(errors.New("zmqkit plugin: no side channel to hand connections over (was the plugin started by registry/external?)"))
 		return r
 	}
-	if dc, ok := c.(transport.DirectConn); ok && kind == transport.KindStream && dc.Direct() && c.FD() >= 0 {
+	if dc, ok := c.(transport.DirectConn); ok && !keep && s.side.FDPassing() && kind == transport.KindStream && dc.Direct() && c.FD() >= 0 {
 		r.Mode = wire.ModeFD
 		err := s.side.SendFD(token, c.FD(), r)
 		c.Close() // the host holds the socket now
@@ -247,33 +248,18 @@ func (s *server) handOver(c transport.Conn, kind transport.Kind, token uint64, e
 		}
 		return r
 	}
-	mine, theirs, err := wire.Socketpair("zmqkit-local")
-	if err != nil {
-		c.Close()
-		r.Err = wire.FromError(err)
-		return r
-	}
-	lc, err := net.FileConn(mine)
-	mine.Close()
-	if err != nil {
-		theirs.Close()
-		c.Close()
-		r.Err = wire.FromError(err)
-		return r
-	}
-	p := &pumped{s: s, c: c, local: lc, id: s.nextID.Add(1), done: make(chan struct{})}
+	p := &pumped{s: s, c: c, id: s.nextID.Add(1), done: make(chan struct{})}
 	r.Mode, r.ID = wire.ModeChannel, p.id
 	if fc, ok := c.(transport.FrameConn); ok {
 		r.Frame = p.frameInfo(fc)
 	}
-	err = s.side.SendFD(token, int(theirs.Fd()), r)
-	theirs.Close()
+	lc, err := s.side.Open(token, r)
 	if err != nil {
-		lc.Close()
 		c.Close()
-		r.Err = wire.FromError(fmt.Errorf("zmqkit plugin: handing the channel over: %w", err))
+		r.Err = wire.FromError(fmt.Errorf("zmqkit plugin: opening the connection's channel: %w", err))
 		return r
 	}
+	p.local = lc
 	s.mu.Lock()
 	s.conns[p.id] = p
 	s.mu.Unlock()

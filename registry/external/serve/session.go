@@ -184,18 +184,7 @@ func (ss *sessionStream) data(encToken, decToken uint64, wg *sync.WaitGroup) ([]
 		token  uint64
 		encode bool
 	}{{encToken, true}, {decToken, false}} {
-		mine, theirs, err := wire.Socketpair("zmqkit-data")
-		if err != nil {
-			return conns, err
-		}
-		err = ss.s.side.SendFD(dir.token, int(theirs.Fd()), nil)
-		theirs.Close()
-		if err != nil {
-			mine.Close()
-			return conns, err
-		}
-		c, err := net.FileConn(mine)
-		mine.Close()
+		c, err := ss.s.side.Open(dir.token, nil)
 		if err != nil {
 			return conns, err
 		}

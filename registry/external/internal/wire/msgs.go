@@ -196,6 +196,9 @@ type ListenRequest struct {
 	Addr      string
 	Config    Config
 	Hook      uint64 // the host's hook for events outside of calls
+	// KeepConns: the plugin keeps every connection, handing over a local
+	// channel instead of a descriptor.
+	KeepConns bool
 }
 
 // ListenReply answers Listen.
@@ -220,6 +223,7 @@ type DialRequest struct {
 	Config    Config
 	Hook      uint64
 	Token     uint64
+	KeepConns bool // as in ListenRequest
 }
 
 // Conn modes: how the host gets at a connection.

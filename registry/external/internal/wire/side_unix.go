@@ -3,13 +3,50 @@
 package wire
 
 import (
+	"errors"
+	"net"
 	"os"
 	"syscall"
 )
 
 const oobSpace = 4096
 
-func unixRights(fd int) []byte { return syscall.UnixRights(fd) }
+// canPassFDs reports whether descriptors cross c.
+func canPassFDs(c net.Conn) bool {
+	_, ok := c.(*net.UnixConn)
+	return ok
+}
+
+// writeRights writes b with fd attached.
+func writeRights(c net.Conn, b []byte, fd int) error {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return errors.New("wire: descriptors can not cross this channel")
+	}
+	n, _, err := uc.WriteMsgUnix(b, syscall.UnixRights(fd), nil)
+	if err == nil && n < len(b) {
+		_, err = uc.Write(b[n:])
+	}
+	return err
+}
+
+// readRights reads into buf, returning the descriptors that came along.
+func readRights(c net.Conn, buf, oob []byte) (int, []int, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		n, err := c.Read(buf)
+		return n, nil, err
+	}
+	n, oobn, _, _, err := uc.ReadMsgUnix(buf, oob)
+	if oobn <= 0 {
+		return n, nil, err
+	}
+	fds, perr := parseRights(oob[:oobn])
+	if perr != nil && err == nil {
+		err = perr
+	}
+	return n, fds, err
+}
 
 // parseRights returns the descriptors in a control message.
 func parseRights(oob []byte) ([]int, error) {
@@ -31,7 +68,11 @@ func parseRights(oob []byte) ([]int, error) {
 	return fds, nil
 }
 
-func closeFD(fd int) { _ = syscall.Close(fd) }
+func closeFD(fd int) {
+	if fd >= 0 {
+		_ = syscall.Close(fd)
+	}
+}
 
 // Socketpair returns both ends of a new Unix stream socketpair as files,
 // close-on-exec.
@@ -46,18 +87,16 @@ func Socketpair(name string) (*os.File, *os.File, error) {
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socketpair", err)
 	}
-	if err := syscall.SetNonblock(fds[0], true); err != nil {
-		syscall.Close(fds[0])
-		syscall.Close(fds[1])
-		return nil, nil, err
-	}
-	if err := syscall.SetNonblock(fds[1], true); err != nil {
-		syscall.Close(fds[0])
-		syscall.Close(fds[1])
-		return nil, nil, err
+	for _, fd := range fds {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fds[0])
+			syscall.Close(fds[1])
+			return nil, nil, err
+		}
 	}
 	return os.NewFile(uintptr(fds[0]), name+"-0"), os.NewFile(uintptr(fds[1]), name+"-1"), nil
 }
 
-// FDPassing reports whether descriptors can be handed over here.
+// FDPassing reports whether descriptors can be handed over on this
+// system.
 const FDPassing = true
