@@ -24,6 +24,7 @@ import (
 	"github.com/zmqkit/zmqkit/plugins/plain"
 	"github.com/zmqkit/zmqkit/plugins/tcp"
 	"github.com/zmqkit/zmqkit/plugins/udp"
+	"github.com/zmqkit/zmqkit/plugins/ws"
 	"github.com/zmqkit/zmqkit/registry"
 	"github.com/zmqkit/zmqkit/registry/external"
 	"github.com/zmqkit/zmqkit/registry/external/serve"
@@ -107,7 +108,7 @@ func helper(which string) {
 	case "tcp+curve":
 		serve.Main(tcp.New(), &curve.Mechanism{})
 	case "all":
-		all := []any{tcp.New(), ipc.New(), udp.New(), plain.Mechanism{}, &curve.Mechanism{}}
+		all := []any{tcp.New(), ipc.New(), udp.New(), ws.New(), plain.Mechanism{}, &curve.Mechanism{}}
 		for _, t := range memFrames() {
 			all = append(all, t)
 		}
@@ -177,7 +178,7 @@ func load2(t testing.TB, reg *registry.Registry, which string, opts external.Opt
 }
 
 // Shared plugin processes: most tests use one of three processes serving
-// everything ("all": tcp, ipc, udp, PLAIN, CURVE and the memFrames
+// everything ("all": tcp, ipc, udp, ws, PLAIN, CURVE and the memFrames
 // transports) instead of starting their own, registered instead of the
 // compiled-in plugins in a clone of registry.Default. Tests that kill,
 // stop or reconfigure a plugin load their own.
