@@ -5,12 +5,14 @@ package wsdraft
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +29,19 @@ func libZAP(t *testing.T) {
 	t.Helper()
 	s := lsock(t, REP)
 	must(t, s.SetInt(OptRcvTimeo, 50))
-	must(t, s.Bind("inproc://zeromq.zap.01"))
+	// libzmq unbinds a closed socket's inproc endpoints in its reaper
+	// thread, after zmq_close returns: the previous test's handler may
+	// still hold the name for a moment.
+	for deadline := time.Now().Add(wait); ; {
+		err := s.Bind("inproc://zeromq.zap.01")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {

@@ -319,10 +319,36 @@ func (c *conn) flush() error {
 		return nil
 	}
 	c.wmu.Lock()
-	_, err := c.nc.Write(c.wbuf)
+	var err error
+	if c.tlsDone {
+		err = writeRecords(c.nc, c.wbuf)
+	} else {
+		_, err = c.nc.Write(c.wbuf)
+	}
 	c.wmu.Unlock()
 	c.wbuf = c.wbuf[:0]
 	return c.writeErr(err)
+}
+
+// tlsRecordMax bounds the plaintext of each TLS record written on wss.
+// libzmq 4.3's wss engine reads one gnutls_record_recv of its in-batch
+// size (8 KiB) per readiness event: what GnuTLS decrypted beyond that stays
+// in its buffer, unseen, until more bytes reach the socket. Records no
+// larger than that read are always consumed whole, so the last message of
+// a burst is never stranded at a libzmq peer.
+const tlsRecordMax = 8192
+
+// writeRecords writes b through a *tls.Conn in writes of at most
+// tlsRecordMax bytes: crypto/tls makes each such write one record.
+func writeRecords(w io.Writer, b []byte) error {
+	for len(b) > 0 {
+		n := min(len(b), tlsRecordMax)
+		if _, err := w.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
 
 func (c *conn) writeErr(err error) error {
