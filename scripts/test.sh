@@ -14,7 +14,8 @@
 #   5. interop module: go vet, then go test against the real libzmq: ws, wss
 #      and the draft sockets against the draft build of
 #      scripts/prereq/20-libzmq-draft.sh (interop/wsdraft, -tags zmqdraft),
-#      then everything else against Debian's libzmq
+#      then everything else against Debian's libzmq (interop/jszmq: ws
+#      against jszmq under node, from scripts/prereq/25-jszmq.sh)
 #
 # The last line printed is one summary: PASS or FAIL, the steps that ran
 # (with the number of test packages that passed), and the wall time.
