@@ -157,6 +157,8 @@ go vet ./...
 draft_env=(PKG_CONFIG_PATH="$ZMQKIT_LIBZMQ_DRAFT/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$ZMQKIT_LIBZMQ_DRAFT/lib")
 env "${draft_env[@]}" go vet -tags zmqdraft ./wsdraft
 env "${draft_env[@]}" CI=${CI:-} go test -tags zmqdraft -count=1 -timeout "$TIMEOUT" ./wsdraft 2>&1 | tee "$LOG"
+# ws/wss throughput rows of the compare command, zmqkit and libzmq (smoke)
+env "${draft_env[@]}" ZMQKIT_COMPARE_LIBZMQ_WS=1 go test -count=1 -timeout "$TIMEOUT" -run 'TestQuickWS' ./cmd/compare 2>&1 | tee -a "$LOG"
 CI=${CI:-} go test -count=1 -timeout "$TIMEOUT" ./... 2>&1 | tee -a "$LOG"
 passed "interop tests against libzmq $(pkg-config --modversion libzmq)" "$LOG"
 fi

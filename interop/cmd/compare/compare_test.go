@@ -45,3 +45,37 @@ func TestQuick(t *testing.T) {
 		t.Errorf("no ratio against libzmq in the table")
 	}
 }
+
+// TestQuickWS runs the ws and wss PUSH/PULL rows with tiny counts: zmqkit,
+// and libzmq when the linked one has ws and wss (the draft build of
+// scripts/prereq/20-libzmq-draft.sh; scripts/test.sh links it and sets
+// ZMQKIT_COMPARE_LIBZMQ_WS=1, which makes those rows required).
+func TestQuickWS(t *testing.T) {
+	libs := "zmqkit"
+	withLib := libzmqHas != nil && libzmqHas("WS") && libzmqHas("WSS") // libzmq 4.3 spells them in capitals
+	if withLib {
+		libs += ",libzmq"
+	} else if os.Getenv("ZMQKIT_COMPARE_LIBZMQ_WS") == "1" {
+		t.Fatal("ZMQKIT_COMPARE_LIBZMQ_WS=1 but the linked libzmq has no ws/wss (link the draft build)")
+	}
+	var out, errb bytes.Buffer
+	code := compareMain([]string{"-quick", "-libs", libs, "-transports", "ws,wss", "-n", "2000",
+		"-lat=false", "-raw=false", "-timeout", "60s"}, &out, &errb)
+	t.Logf("table:\n%s", out.String())
+	if code != 0 {
+		t.Fatalf("compare exited %d: %s", code, errb.String())
+	}
+	table := out.String()
+	want := []string{"PUSH/PULL ws 64 B | zmqkit", "PUSH/PULL ws 64 KiB | zmqkit", "PUSH/PULL wss 1 KiB | zmqkit"}
+	if withLib {
+		want = append(want, "PUSH/PULL ws 1 KiB | libzmq", "PUSH/PULL wss 64 KiB | libzmq")
+	}
+	for _, w := range want {
+		if !strings.Contains(table, w) {
+			t.Errorf("table has no %q", w)
+		}
+	}
+	if strings.Contains(table, "failed") {
+		t.Errorf("a workload failed:\n%s", errb.String())
+	}
+}

@@ -7,6 +7,7 @@ package main
 #include <zmq.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 // The loops of libzmq's perf tools, in C, each run by one cgo call, so the
@@ -34,11 +35,29 @@ static int cmp_curve(void *s, int server, const char *srvpub, const char *srvsec
 	return zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, clisec, 40);
 }
 
+// cmp_wss gives s the wss certificate and key (bind side) or the CA to
+// trust (connect side): ZMQ_WSS_CERT_PEM 104, ZMQ_WSS_KEY_PEM 103,
+// ZMQ_WSS_TRUST_PEM 105 (draft options, numbered here so that zmq.h need
+// not be included with ZMQ_BUILD_DRAFT_API).
+static int cmp_wss(void *s, int server, const char *ca, const char *cert, const char *key) {
+	if (server) {
+		if (zmq_setsockopt(s, 104, cert, strlen(cert)) != 0) return -1;
+		return zmq_setsockopt(s, 103, key, strlen(key));
+	}
+	return zmq_setsockopt(s, 105, ca, strlen(ca));
+}
+
 static void *cmp_open(void *ctx, int type, const char *ep, int bind, int curve,
-		const char *srvpub, const char *srvsec, const char *clipub, const char *clisec, int *err) {
+		const char *srvpub, const char *srvsec, const char *clipub, const char *clisec,
+		const char *ca, const char *cert, const char *key, int *err) {
 	void *s = zmq_socket(ctx, type);
 	if (!s) {
 		*err = zmq_errno();
+		return NULL;
+	}
+	if (cert[0] && cmp_wss(s, bind, ca, cert, key) != 0) {
+		*err = zmq_errno();
+		zmq_close(s);
 		return NULL;
 	}
 	if (curve && cmp_curve(s, bind, srvpub, srvsec, clipub, clisec) != 0) {
@@ -117,7 +136,14 @@ import (
 	"unsafe"
 )
 
-func init() { drivers["libzmq"] = libzmqDriver{} }
+func init() {
+	drivers["libzmq"] = libzmqDriver{}
+	libzmqHas = func(capability string) bool {
+		c := C.CString(capability)
+		defer C.free(unsafe.Pointer(c))
+		return C.zmq_has(c) != 0
+	}
+}
 
 type libzmqDriver struct{}
 
@@ -154,13 +180,15 @@ func czOpen(typ C.int, ep string, bind bool) (unsafe.Pointer, error) {
 	if useCurve {
 		cv = 1
 	}
-	keys := []*C.char{C.CString(curveServerPublic), C.CString(curveServerSecret), C.CString(curveClientPublic), C.CString(curveClientSecret)}
+	ca, cert, key := wssPEM(ep)
+	keys := []*C.char{C.CString(curveServerPublic), C.CString(curveServerSecret), C.CString(curveClientPublic), C.CString(curveClientSecret),
+		C.CString(ca), C.CString(cert), C.CString(key)}
 	defer func() {
 		for _, k := range keys {
 			C.free(unsafe.Pointer(k))
 		}
 	}()
-	s := C.cmp_open(czctx(), typ, cep, b, cv, keys[0], keys[1], keys[2], keys[3], &e)
+	s := C.cmp_open(czctx(), typ, cep, b, cv, keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], &e)
 	if s == nil {
 		return nil, fmt.Errorf("zmq_socket/bind/connect %s: %s", ep, C.GoString(C.zmq_strerror(e)))
 	}

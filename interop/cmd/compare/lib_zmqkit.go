@@ -9,6 +9,7 @@ import (
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 	"github.com/zmqkit/zmqkit/plugins/curve"
+	"github.com/zmqkit/zmqkit/plugins/ws"
 )
 
 func init() { drivers["zmqkit"] = zmqkitDriver{} }
@@ -45,7 +46,7 @@ func zmqkitCheck(m *core.Msg, size int) error {
 
 func (zmqkitDriver) thrRecv(ep string, size, count int, ready func()) (time.Duration, error) {
 	zctx := kctx()
-	s, err := zctx.NewSocket(core.PULL, zmqkitCurve(true)...)
+	s, err := zctx.NewSocket(core.PULL, zmqkitOpts(true, ep)...)
 	if err != nil {
 		return 0, err
 	}
@@ -75,7 +76,7 @@ func (zmqkitDriver) thrRecv(ep string, size, count int, ready func()) (time.Dura
 }
 
 func (zmqkitDriver) thrSend(ep string, size, count int, hold func()) error {
-	s, err := kctx().NewSocket(core.PUSH, zmqkitCurve(false)...)
+	s, err := kctx().NewSocket(core.PUSH, zmqkitOpts(false, ep)...)
 	if err != nil {
 		return err
 	}
@@ -150,6 +151,21 @@ func (zmqkitDriver) latClient(ep string, size, count int) (time.Duration, error)
 		}
 	}
 	return time.Since(start), nil
+}
+
+// zmqkitOpts returns the options of a PUSH/PULL end: CURVE when -curve is
+// on, the test certificate (bind side) or CA (connect side) for wss.
+func zmqkitOpts(server bool, ep string) []core.Option {
+	opts := zmqkitCurve(server)
+	ca, cert, key := wssPEM(ep)
+	switch {
+	case cert == "":
+	case server:
+		opts = append(opts, core.WithTransportOption(ws.CertPEM([]byte(cert))), core.WithTransportOption(ws.KeyPEM([]byte(key))))
+	default:
+		opts = append(opts, core.WithTransportOption(ws.TrustPEM([]byte(ca))))
+	}
+	return opts
 }
 
 // zmqkitCurve returns the options that make a socket a CURVE server or

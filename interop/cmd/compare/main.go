@@ -130,7 +130,7 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "smoke mode: small message counts (seconds, for CI)")
 	libs := fs.String("libs", "zmqkit,libzmq,pebbe,gozmq", "comma-separated libraries: zmqkit, libzmq, pebbe, gozmq")
-	transports := fs.String("transports", "tcp,ipc,inproc", "comma-separated transports for PUSH/PULL")
+	transports := fs.String("transports", "tcp,ipc,inproc", "comma-separated transports for PUSH/PULL: tcp, ipc, inproc, ws, wss (ws and wss need a libzmq built with them for the libzmq rows)")
 	sizes := fs.String("sizes", "64,1024,65536", "comma-separated message sizes in bytes for PUSH/PULL")
 	n := fs.Int("n", 0, "messages per PUSH/PULL workload (0: 1,000,000 for 64 B, 400,000 for 1 KiB, 20,000 for 64 KiB; -quick: 50x fewer)")
 	rt := fs.Int("rt", 0, "round trips for the REQ/REP latency workload (0: 20,000; -quick: 1,000)")
@@ -163,7 +163,14 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, t := range cfg.transports {
-		if t != "tcp" && t != "ipc" && t != "inproc" {
+		switch t {
+		case "tcp", "ipc", "inproc", "ws":
+		case "wss":
+			if err := setupWSS(); err != nil {
+				fmt.Fprintf(stderr, "compare: wss certificate: %v\n", err)
+				return 2
+			}
+		default:
 			fmt.Fprintf(stderr, "compare: unknown transport %q\n", t)
 			return 2
 		}
@@ -396,6 +403,9 @@ func endpointFor(lib, transport string) (string, func(), error) {
 		l.Close()
 		if lib == "raw" {
 			return fmt.Sprintf("127.0.0.1:%d", port), func() {}, nil
+		}
+		if transport == "ws" || transport == "wss" {
+			return fmt.Sprintf("%s://127.0.0.1:%d/compare", transport, port), func() {}, nil
 		}
 		return fmt.Sprintf("tcp://127.0.0.1:%d", port), func() {}, nil
 	}

@@ -33,6 +33,9 @@ type driver interface {
 
 var drivers = map[string]driver{}
 
+// libzmqHas is zmq_has of the linked libzmq (nil without one).
+var libzmqHas func(capability string) bool
+
 // useCurve makes the peer's sockets use CURVE with the keys below, which
 // are the ones libzmq's perf tools use.
 var useCurve bool
