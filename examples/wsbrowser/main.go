@@ -7,6 +7,7 @@
 //
 //	go run ./examples/wsbrowser                  # then open http://127.0.0.1:8080/
 //	go run ./examples/wsbrowser -http :8080 -ws '*'
+//	go run ./examples/wsbrowser -for 2s          # stop by itself (smoke runs)
 //
 // Both zmqkit sockets bind on one port with different paths
 // (ws://HOST:PORT/pub and ws://HOST:PORT/rep); the page learns the port
@@ -208,6 +209,7 @@ func main() {
 	httpAddr := flag.String("http", "127.0.0.1:8080", "address of the web server (the page)")
 	wsHost := flag.String("ws", "127.0.0.1", "host the ws binds listen on (* for every interface)")
 	count := flag.Int("n", 5, "ticks and replies the page collects")
+	runFor := flag.Duration("for", 0, "stop after this long (0: run until interrupted)")
 	flag.Parse()
 
 	s, err := Start(*httpAddr, *wsHost, *count)
@@ -219,11 +221,17 @@ func main() {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt)
+	var timeout <-chan time.Time
+	if *runFor > 0 {
+		timeout = time.After(*runFor)
+	}
 	for {
 		select {
 		case r := <-s.Reports:
 			fmt.Printf("a page received ticks %q and replies %q (errors: %q)\n", r.Ticks, r.Replies, r.Errors)
 		case <-stop:
+			return
+		case <-timeout:
 			return
 		}
 	}
