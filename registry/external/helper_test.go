@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -77,7 +76,7 @@ func pluginBinary(t testing.TB, name string) string {
 		return p
 	}
 	out := filepath.Join(binDir, "zmqkit-plugin-"+name)
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := "go" // go test puts its own GOROOT/bin first in PATH
 	cmd := exec.Command(gobin, "build", "-o", out, "github.com/zmqkit/zmqkit/cmd/zmqkit-plugin-"+name)
 	// pure Go, as scripts/test.sh builds everything first: its build
 	// cache has the packages

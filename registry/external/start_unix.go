@@ -17,12 +17,6 @@ func killPid(pid int) {
 	}
 }
 
-func closeFD(fd int) {
-	if fd >= 0 {
-		_ = syscall.Close(fd)
-	}
-}
-
 // socketpairSide is a side channel over a socketpair whose other end is
 // the plugin's descriptor 3: descriptors cross it.
 func socketpairSide(onEvent func(uint64, wire.Event)) (*side, error) {

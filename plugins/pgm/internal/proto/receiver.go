@@ -101,7 +101,6 @@ type peer struct {
 type Receiver struct {
 	cfg     ReceiverConfig
 	net     Net
-	hdr     wire.Hdr
 	peers   map[wire.TSI]*peer
 	st      ReceiverStats
 	dead    wire.DecoderStats // decoder counts of expired peers

@@ -86,12 +86,3 @@ func (w *window) ensure(n uint32) {
 	}
 	w.slots = ns
 }
-
-// ringSize is the power of two at least capacity.
-func ringSize(capacity int) int {
-	n := 64
-	for n < capacity {
-		n *= 2
-	}
-	return n
-}

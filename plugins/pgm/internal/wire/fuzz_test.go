@@ -109,10 +109,7 @@ func FuzzPackRoundTrip(f *testing.F) {
 		var msgs [][][]byte
 		var cur [][]byte
 		for _, part := range bytes.Split(in, []byte{0}) {
-			cur = nil
-			for _, fr := range bytes.Split(part, []byte{1}) {
-				cur = append(cur, fr)
-			}
+			cur = bytes.Split(part, []byte{1})
 			msgs = append(msgs, cur)
 		}
 		apdus := packAll(m, msgs, 2)
