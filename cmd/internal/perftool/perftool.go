@@ -71,7 +71,10 @@ type StepError struct {
 	Err  error
 }
 
+// Error says which step failed and why.
 func (e *StepError) Error() string { return "error in " + e.Step + ": " + e.Err.Error() }
+
+// Unwrap returns the step's error.
 func (e *StepError) Unwrap() error { return e.Err }
 
 // Fail wraps err as the failure of libzmq call step.

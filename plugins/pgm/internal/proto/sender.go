@@ -120,10 +120,12 @@ func (s *Sender) TSI() wire.TSI { return s.cfg.TSI }
 // MaxAPDU is the largest APDU payload one packet carries.
 func (s *Sender) MaxAPDU() int { return s.maxDU }
 
-// Trail and Lead are the transmit window's edges; Lead+1 == Trail when it
-// is empty.
+// Trail is the transmit window's trailing edge; Lead+1 == Trail when the
+// window is empty.
 func (s *Sender) Trail() uint32 { return s.trail }
-func (s *Sender) Lead() uint32  { return s.lead }
+
+// Lead is the transmit window's leading edge (see Trail).
+func (s *Sender) Lead() uint32 { return s.lead }
 
 func (s *Sender) alloc() []byte {
 	if n := len(s.free); n > 0 {

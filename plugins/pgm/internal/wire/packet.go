@@ -35,6 +35,7 @@ const (
 var typeNames = map[Type]string{TypeSPM: "SPM", TypePOLL: "POLL", TypePOLR: "POLR", TypeODATA: "ODATA",
 	TypeRDATA: "RDATA", TypeNAK: "NAK", TypeNNAK: "NNAK", TypeNCF: "NCF", TypeSPMR: "SPMR", TypeACK: "ACK"}
 
+// String returns the packet type's name in RFC 3208 (e.g. "ODATA").
 func (t Type) String() string {
 	if n, ok := typeNames[t]; ok {
 		return n
@@ -89,6 +90,7 @@ type TSI struct {
 	SPort uint16
 }
 
+// String formats the TSI as its GSI and source port.
 func (t TSI) String() string {
 	g := t.GSI
 	return fmt.Sprintf("%d.%d.%d.%d.%d.%d.%d", g[0], g[1], g[2], g[3], g[4], g[5], t.SPort)

@@ -118,6 +118,7 @@ type RemoteError struct {
 	wrapped []error
 }
 
+// Error returns the remote side's error text.
 func (e *RemoteError) Error() string { return e.msg }
 
 // Unwrap returns the errors it wraps.
