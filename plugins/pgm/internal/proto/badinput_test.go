@@ -77,9 +77,16 @@ func TestForeignGarbage(t *testing.T) {
 	other := func(r *rand.Rand) wire.Hdr {
 		return wire.Hdr{SPort: uint16(r.Uint32()), DPort: testPort, GSI: wire.GSI{9, 9, byte(r.Uint32()), byte(r.Uint32()), 1, 1}}
 	}
-	stop := 8 * sec
+	stop := 2 * sec
+	// garbage every ivl(d): d, or four times sparser under -race
+	ivl := func(d time.Duration) time.Duration {
+		if raceOn {
+			return 4 * d
+		}
+		return d
+	}
 	// mutated copies of the real source's packets, reaching everyone
-	s.chaos(evil, 300*time.Microsecond, stop, func(r *rand.Rand) ([]byte, netip.Addr) {
+	s.chaos(evil, ivl(300*time.Microsecond), stop, func(r *rand.Rand) ([]byte, netip.Addr) {
 		b := seen[r.IntN(len(seen))]
 		b = mutate(r, b)
 		// a mutation that keeps the real TSI would forge the real stream:
@@ -97,7 +104,7 @@ func TestForeignGarbage(t *testing.T) {
 		return b, netip.Addr{}
 	})
 	// forged sessions: SPMs with wild windows, data with wild sequence numbers
-	s.chaos(evil, 500*time.Microsecond, stop, func(r *rand.Rand) ([]byte, netip.Addr) {
+	s.chaos(evil, ivl(500*time.Microsecond), stop, func(r *rand.Rand) ([]byte, netip.Addr) {
 		h := other(r)
 		if r.IntN(2) == 0 {
 			return wire.AppendSPM(nil, h, r.Uint32(), r.Uint32(), r.Uint32(), evil.addr, r.IntN(10) == 0), netip.Addr{}
@@ -106,7 +113,7 @@ func TestForeignGarbage(t *testing.T) {
 	})
 	// a NAK storm at the real source: valid NAKs for random sequence
 	// numbers, and NAKs for the wrong NLA or group
-	s.chaos(evil, 100*time.Microsecond, stop, func(r *rand.Rand) ([]byte, netip.Addr) {
+	s.chaos(evil, ivl(100*time.Microsecond), stop, func(r *rand.Rand) ([]byte, netip.Addr) {
 		h := wire.Hdr{SPort: testPort, DPort: snd.cfg.TSI.SPort, GSI: snd.cfg.TSI.GSI}
 		sqns := make([]uint32, 1+r.IntN(63))
 		for i := range sqns {
