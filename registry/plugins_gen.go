@@ -11,8 +11,10 @@ var pluginDirs = []string{"curve", "inproc", "ipc", "pgm", "plain", "tcp", "udp"
 var pluginFor = map[string]pluginInfo{
 	"mechanism:CURVE":  {pkg: "github.com/zmqkit/zmqkit/plugins/curve", inAll: true},
 	"mechanism:PLAIN":  {pkg: "github.com/zmqkit/zmqkit/plugins/plain", inAll: true},
+	"transport:epgm":   {pkg: "github.com/zmqkit/zmqkit/plugins/pgm", inAll: true},
 	"transport:inproc": {pkg: "github.com/zmqkit/zmqkit/plugins/inproc", inAll: true},
 	"transport:ipc":    {pkg: "github.com/zmqkit/zmqkit/plugins/ipc", inAll: true},
+	"transport:pgm":    {pkg: "github.com/zmqkit/zmqkit/plugins/pgm", inAll: true},
 	"transport:tcp":    {pkg: "github.com/zmqkit/zmqkit/plugins/tcp", inAll: true},
 	"transport:udp":    {pkg: "github.com/zmqkit/zmqkit/plugins/udp", inAll: true},
 	"transport:vmci":   {pkg: "github.com/zmqkit/zmqkit/plugins/vmci", inAll: true},

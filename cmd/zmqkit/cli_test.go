@@ -98,7 +98,7 @@ func TestPlugins(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("status %d", code)
 	}
-	for _, want := range []string{"transport  tcp", "transport  ipc", "transport  inproc", "transport  udp", "transport  vmci", "transport  vsock", "transport  ws", "transport  wss", "mechanism  NULL", "mechanism  CURVE", "mechanism  PLAIN", "github.com/zmqkit/zmqkit/plugins/tcp"} {
+	for _, want := range []string{"transport  tcp", "transport  ipc", "transport  inproc", "transport  udp", "transport  vmci", "transport  vsock", "transport  ws", "transport  wss", "transport  pgm", "transport  epgm", "mechanism  NULL", "mechanism  CURVE", "mechanism  PLAIN", "github.com/zmqkit/zmqkit/plugins/tcp"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("plugins lacks %q:\n%s", want, out)
 		}

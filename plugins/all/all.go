@@ -2,7 +2,7 @@
 // compiled in: import it for a binary that speaks everything zmqkit does.
 // Import the plugin packages one by one instead to pay only for what a
 // program uses (each adds its own dependencies: ws coder/websocket, vmci
-// mdlayher/vsock).
+// mdlayher/vsock; pgm nothing beyond golang.org/x/sys).
 package all
 
 import (
@@ -10,6 +10,7 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/curve"
 	_ "github.com/zmqkit/zmqkit/plugins/inproc"
 	_ "github.com/zmqkit/zmqkit/plugins/ipc"
+	_ "github.com/zmqkit/zmqkit/plugins/pgm"
 	_ "github.com/zmqkit/zmqkit/plugins/plain"
 	_ "github.com/zmqkit/zmqkit/plugins/tcp"
 	_ "github.com/zmqkit/zmqkit/plugins/udp"
