@@ -182,7 +182,7 @@ func logPGMStats(t *testing.T) {
 
 // kitInNS makes a zmqkit socket bound to ep in the rig's namespace i (Bind
 // opens the pgm sockets on the calling thread, which Do puts there).
-func kitInNS(t *testing.T, rig *pgmtest.Rig, i int, st core.SocketType, ep string) *kitSock {
+func kitInNS(t testing.TB, rig *pgmtest.Rig, i int, st core.SocketType, ep string) *kitSock {
 	t.Helper()
 	kctx := newKitContext(t)
 	k := newKit(t, kctx, st, core.WithRate(pgmRate), core.WithRecoveryInterval(pgmRecovery),
@@ -202,7 +202,7 @@ func kitInNS(t *testing.T, rig *pgmtest.Rig, i int, st core.SocketType, ep strin
 // in a libzmq context of its own whose I/O threads start there (libzmq
 // opens the pgm sockets in its I/O thread, and resolves the interface in
 // zmq_connect's).
-func libInNS(t *testing.T, rig *pgmtest.Rig, i int, st core.SocketType, ep string) *libSock {
+func libInNS(t testing.TB, rig *pgmtest.Rig, i int, st core.SocketType, ep string, opts ...libOption) *libSock {
 	t.Helper()
 	var l *libSock
 	err := rig.Do(i, func() error {
@@ -237,6 +237,11 @@ func libInNS(t *testing.T, rig *pgmtest.Rig, i int, st core.SocketType, ep strin
 			func() error { return s.SetRcvhwm(0) },
 		} {
 			if err := set(); err != nil {
+				return err
+			}
+		}
+		for _, o := range opts {
+			if err := o(s); err != nil {
 				return err
 			}
 		}
@@ -351,6 +356,47 @@ func runPGM(t *testing.T, pubKit bool, loss int) {
 					t.Errorf("no NAKs or repairs under %d %% loss: %+v", loss, *st.Receiver)
 				}
 			}
+		}
+	}
+}
+
+// zmqkit and libzmq subscribers on one host share the group's port
+// (OpenPGM binds it with SO_REUSEPORT), whichever comes first, behind a
+// zmqkit and a libzmq publisher.
+func TestPGMMixedSubscribers(t *testing.T) {
+	for _, pubKit := range []bool{true, false} {
+		for _, kitFirst := range []bool{true, false} {
+			name := fmt.Sprintf("zmqkit-PUB=%v/zmqkit-SUB-first=%v", pubKit, kitFirst)
+			t.Run(name, func(t *testing.T) {
+				rig := pgmtest.NewRig(t)
+				const port = 5556
+				ep := rig.Endpoint(1, "epgm", port)
+				var subs []*pgmSub
+				for _, kit := range []bool{kitFirst, !kitFirst} {
+					if kit {
+						subs = append(subs, startPGMSub(t, "zmqkit SUB", kitInNS(t, rig, 1, SUB, ep), 0))
+					} else {
+						subs = append(subs, startPGMSub(t, "libzmq SUB", libInNS(t, rig, 1, SUB, ep), 0))
+					}
+				}
+				var pub sock
+				if pubKit {
+					pub = kitInNS(t, rig, 0, PUB, rig.Endpoint(0, "epgm", port))
+				} else {
+					pub = libInNS(t, rig, 0, PUB, rig.Endpoint(0, "epgm", port))
+				}
+				send := func(frames ...[]byte) {
+					if err := pub.send(frames...); err != nil {
+						t.Fatalf("%s PUB: %v", pub.impl(), err)
+					}
+				}
+				waitPGM(t, "warm-up", subs, func(warm, _ int) bool { return warm > 0 }, func() { send([]byte("w")) })
+				const n = 100
+				for seq := range n {
+					send(pgmMsg(seq)...)
+				}
+				waitPGM(t, "stream", subs, func(_, next int) bool { return next == n }, nil)
+			})
 		}
 	}
 }

@@ -128,7 +128,8 @@
 //
 // # On the wire
 //
-// epgm subscribers bind GROUP:PORT (with SO_REUSEADDR, so several may
+// epgm subscribers bind GROUP:PORT (with SO_REUSEADDR and SO_REUSEPORT, as
+// OpenPGM does, so that several, zmqkit's and libzmq's, may
 // share it) and send NAKs and SPM requests from an ephemeral port of
 // IFACE's address; publishers bind IFACE's address at PORT, where NAKs
 // arrive. A publisher's transport session id is a random GSI and source

@@ -46,6 +46,9 @@ func (o sockOpts) setup(fd int, e *endpoint) error {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return fmt.Errorf("SO_REUSEADDR: %w", err)
 		}
+		if err := setReusePort(fd); err != nil {
+			return fmt.Errorf("SO_REUSEPORT: %w", err)
+		}
 	}
 	if o.sndbuf > 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, o.sndbuf); err != nil {
