@@ -18,6 +18,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(AppendNAK(nil, upHdr, TypeNAK, []uint32{1, 2, 3, 4}, src4, grp4))
 	f.Add(AppendNAK(nil, upHdr, TypeNCF, []uint32{1}, src6, grp6))
 	f.Add(AppendSPMR(nil, upHdr))
+	for _, b := range openPGMCapture(f) { // libzmq + OpenPGM's packets
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in := slices.Clone(b)
 		var p Packet
@@ -67,6 +70,15 @@ func FuzzDecoder(f *testing.F) {
 	f.Add([]byte{0, 0, 0xFF, 0, 0, 0, 0, 0, 0, 1, 0, 0}, uint8(5), int64(-1))
 	f.Add([]byte{0, 0, 0, 0}, uint8(2), int64(0))
 	f.Add(packAll(9, [][][]byte{{[]byte("abc"), []byte("de")}, {make([]byte, 300)}}, 0)[0], uint8(9), int64(-1))
+	// libzmq's APDUs (ODATA payloads), whole and cut, with and without a
+	// MAXMSGSIZE they break
+	var p Packet
+	for i, b := range openPGMCapture(f) {
+		if Parse(b, &p) == nil && p.Type == TypeODATA {
+			f.Add(slices.Clone(p.Payload), uint8(i), int64(-1))
+			f.Add(slices.Clone(p.Payload), uint8(255), int64(100))
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte, cut uint8, max int64) {
 		if max < -1 {
 			max = -1
