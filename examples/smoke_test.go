@@ -48,9 +48,12 @@ var smokeTests = map[string]smokeTest{
 	"monitor_dealer":  {want: []string{"CONNECTED", "HANDSHAKE_SUCCEEDED"}},
 	"patterns":        {want: []string{"== REQ/REP over tcp", `request "hello" -> reply "HELLO"`}},
 	"peer":            {want: []string{`server001 got "HELLO"`, `peer got "WORLD"`, "host unreachable = true"}},
-	"pipeline":        {want: []string{"ventilator: sent 30 tasks", "sink: 30 results"}},
-	"pubsub":          {want: []string{"stocks.ACME", "weather."}},
-	"reqrep":          {want: []string{"server bound to tcp://", "request 5: hello -> world #5"}},
+	// pgm's demo builds two network namespaces (root, as in CI)
+	"pgm": {args: func(string) []string { return []string{"-demo", "-n", "3"} },
+		want: []string{"alice: stocks update 2", "bob: weather update 2"}},
+	"pipeline": {want: []string{"ventilator: sent 30 tasks", "sink: 30 results"}},
+	"pubsub":   {want: []string{"stocks.ACME", "weather."}},
+	"reqrep":   {want: []string{"server bound to tcp://", "request 5: hello -> world #5"}},
 	// wsbrowser serves a page until Ctrl-C: fetch the page, then stop it.
 	// (The page itself runs in headless Chromium in its own test.)
 	"wsbrowser": {

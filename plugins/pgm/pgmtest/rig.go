@@ -69,6 +69,26 @@ func NewRig(t testing.TB) *Rig {
 	if err := Available(); err != nil {
 		skip(t, err)
 	}
+	r, err := Build()
+	if r != nil {
+		t.Cleanup(func() {
+			if err := r.Remove(); err != nil {
+				t.Errorf("pgmtest: removing the rig: %v", err)
+			}
+		})
+	}
+	if err != nil {
+		t.Fatalf("pgmtest: %v", err)
+	}
+	return r
+}
+
+// Build builds a rig outside a test (a demo program): the caller removes
+// it with Remove, which Build does itself when it fails half-way.
+func Build() (*Rig, error) {
+	if err := Available(); err != nil {
+		return nil, fmt.Errorf("pgmtest: %w", err)
+	}
 	sweep()
 	n := seq.Add(1)
 	base := fmt.Sprintf("zkpgm-%d-%d", os.Getpid(), n)
@@ -78,15 +98,13 @@ func NewRig(t testing.TB) *Rig {
 		Addr:  [2]netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")},
 		Group: netip.AddrFrom4([4]byte{239, 192, byte(os.Getpid() % 200), byte(n)}),
 	}
-	t.Cleanup(func() {
-		if err := r.Remove(); err != nil {
-			t.Errorf("pgmtest: removing the rig: %v", err)
-		}
-	})
 	if err := r.build(); err != nil {
-		t.Fatalf("pgmtest: building the rig: %v", err)
+		if rerr := r.Remove(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return nil, fmt.Errorf("pgmtest: building the rig: %w", err)
 	}
-	return r
+	return r, nil
 }
 
 // sweep removes the namespaces of test processes that died without
