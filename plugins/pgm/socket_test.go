@@ -8,9 +8,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +22,7 @@ import (
 
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/pgm"
+	"github.com/zmqkit/zmqkit/plugins/pgm/internal/wire"
 	"github.com/zmqkit/zmqkit/plugins/pgm/pgmtest"
 )
 
@@ -259,5 +264,97 @@ func TestDataLostEvent(t *testing.T) {
 			t.Fatalf("message %d after %d", i, last)
 		}
 		last = i
+	}
+}
+
+// Garbage from a third party reaching a subscriber (random octets, bad
+// checksums, truncated and oversized packets, forged sessions) and a
+// publisher (malformed and misaddressed NAKs) over real sockets is counted
+// and ignored: the real stream arrives whole and in order.
+func TestGarbageCounted(t *testing.T) {
+	rig := pgmtest.NewRig(t)
+	zctx := core.NewContext()
+	t.Cleanup(func() { zctx.Term() })
+	const port = 5557
+	subEP, pubEP := rig.Endpoint(1, "epgm", port), rig.Endpoint(0, "epgm", port)
+	sub := bindIn(t, zctx, rig, 1, core.SUB, subEP, core.WithSubscribe(""), core.WithRate(100000))
+	pub := bindIn(t, zctx, rig, 0, core.PUB, pubEP, core.WithRate(100000))
+	var down, up net.Conn // to the group from the publisher's side; to the publisher
+	if err := rig.Do(0, func() (err error) {
+		down, err = net.Dial("udp4", netip.AddrPortFrom(rig.Group, port).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	if err := rig.Do(1, func() (err error) {
+		up, err = net.Dial("udp4", netip.AddrPortFrom(rig.Addr[0], port).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	rng := rand.New(rand.NewPCG(7, 7))
+	foreign := wire.Hdr{SPort: 4242, DPort: port, GSI: wire.GSI{1, 2, 3, 4, 5, 6}}
+	odata := wire.AppendData(nil, foreign, wire.TypeODATA, 7, 0, []byte{0xFF, 0xFF, 'x'}, nil) // no message start: never delivered
+	nak := wire.AppendNAK(nil, wire.Hdr{SPort: port, DPort: 4242, GSI: foreign.GSI}, wire.TypeNAK,
+		[]uint32{1, 2, 3}, rig.Addr[0], rig.Group)
+	flip := func(b []byte) []byte { b = slices.Clone(b); b[len(b)-1] ^= 0x55; return b }
+	junk := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	// the TSDU length says 3 (and its 60 KB overflow the subscriber's
+	// socket buffer now and then: the real stream is repaired)
+	oversized := slices.Concat(odata, make([]byte, 60000))
+	garbage := func(i int) {
+		for _, b := range [][]byte{junk(1 + i%40), flip(odata), odata[:10], oversized,
+			wire.AppendSPM(nil, foreign, uint32(i), 0, uint32(i), rig.Addr[0], false)} {
+			_, _ = down.Write(b)
+		}
+		for _, b := range [][]byte{junk(1 + i%40), flip(nak), nak[:20], nak} {
+			_, _ = up.Write(b)
+		}
+	}
+	msg := func(i int) []byte {
+		b := make([]byte, 100+i*10)
+		binary.BigEndian.PutUint32(b, uint32(i))
+		return b
+	}
+	const n = 200
+	for i := range n {
+		if i%2 == 0 {
+			garbage(i)
+		}
+		send(t, pub, msg(i))
+	}
+	for i := range n {
+		m := recv(t, sub)
+		if len(m) != 1 || !bytes.Equal(m[0], msg(i)) {
+			t.Fatalf("message %d: %d frames, %d octets", i, len(m), len(m[0]))
+		}
+	}
+	var rs, ss *pgm.SessionStats
+	for _, st := range pgm.Stats() {
+		switch st.Endpoint {
+		case subEP:
+			rs = &st
+		case pubEP:
+			ss = &st
+		}
+	}
+	if rs == nil || ss == nil {
+		t.Fatalf("no stats for %s and %s: %+v", subEP, pubEP, pgm.Stats())
+	}
+	t.Logf("subscriber: bad %d, %+v", rs.BadPackets, *rs.Receiver)
+	t.Logf("publisher: bad %d, %+v", ss.BadPackets, *ss.Sender)
+	if rs.BadPackets < n/2 || rs.Receiver.Lost != 0 || rs.Receiver.PeersAdded < 2 {
+		t.Errorf("subscriber: bad %d, %+v", rs.BadPackets, *rs.Receiver)
+	}
+	if ss.BadPackets < n/2 || ss.Sender.BadUpstream == 0 {
+		t.Errorf("publisher: bad %d, %+v", ss.BadPackets, *ss.Sender)
 	}
 }
