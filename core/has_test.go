@@ -83,3 +83,17 @@ func TestHasDefaultRegistry(t *testing.T) {
 		}
 	}
 }
+
+// zmq_has's names, with plugins/all (every compiled-in plugin) imported,
+// as this test binary does: libzmq's answers for a build with every
+// transport zmqkit has, and false for what zmqkit lacks.
+func TestHasLibzmqNamesWithPluginsAll(t *testing.T) {
+	for name, want := range map[string]bool{
+		"ipc": true, "pgm": true, "tipc": false, "norm": false, "curve": true, "gssapi": false,
+		"draft": true, "ws": true, "wss": true, "WS": true, "WSS": true, "vmci": true, "vsock": true,
+	} {
+		if got := core.Has(name); got != want {
+			t.Errorf("Has(%q) = %v, want %v (registry.Default.Transports() = %v)", name, got, want, registry.Default.Transports())
+		}
+	}
+}

@@ -112,3 +112,58 @@ func TestMsgGetsOverTCP(t *testing.T) {
 		t.Error("property names must be case-sensitive, as in libzmq")
 	}
 }
+
+// TestMsgMoreAndSendConst checks the frame-at-a-time forms: zmq_send with
+// ZMQ_SNDMORE (SendFrame), zmq_recv with zmq_msg_more / ZMQ_RCVMORE
+// (RecvFrame, RecvMore), and zmq_send_const's guarantee (Send copies: the
+// caller's memory is neither kept nor written).
+func TestMsgMoreAndSendConst(t *testing.T) {
+	zctx := core.NewContext()
+	defer zctx.Term()
+	pull, err := zctx.NewSocket(core.PULL, core.WithLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pull.Bind("inproc://msgapi-more"); err != nil {
+		t.Fatal(err)
+	}
+	push, err := zctx.NewSocket(core.PUSH, core.WithLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Connect("inproc://msgapi-more"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i, f := range []string{"a", "b", "c"} {
+		if err := push.SendFrame(ctx, []byte(f), i < 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"a", "b", "c"} {
+		f, more, err := pull.RecvFrame(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(f) != want || more != (i < 2) || pull.RecvMore() != more {
+			t.Errorf("frame %d: %q more=%v RecvMore=%v", i, f, more, pull.RecvMore())
+		}
+	}
+	// send_const: the frame is read-only to zmqkit and not retained
+	constant := []byte("constant payload")
+	if err := push.Send(ctx, core.NewMsg(constant)); err != nil {
+		t.Fatal(err)
+	}
+	copy(constant, "CHANGED AT ONCE!")
+	got, err := pull.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Frames[0]) != "constant payload" {
+		t.Errorf("received %q: Send kept the caller's memory", got.Frames[0])
+	}
+	if string(constant) != "CHANGED AT ONCE!" {
+		t.Errorf("Send wrote to the caller's frame: %q", constant)
+	}
+}
