@@ -12,8 +12,8 @@
 // it (virtio-vsock for KVM, QEMU, Firecracker and Cloud Hypervisor, VMCI
 // for VMware, hv_sock for Hyper-V), and carry ZMTP exactly as tcp does:
 // every socket type, every mechanism (CURVE is the normal choice for a
-// host agent), heartbeats, reconnects. Import it explicitly; plugins/all
-// does not include it:
+// host agent), heartbeats, reconnects. plugins/all includes it, or import
+// it alone:
 //
 //	import _ "github.com/zmqkit/zmqkit/plugins/vmci"
 //
