@@ -72,17 +72,30 @@ type session struct {
 	closed bool
 	wg     sync.WaitGroup
 
-	// received messages not yet read
-	queue   [][][]byte
+	// received messages not yet read: their frames' bodies back to back
+	// in qdata, the frames in qents from qhead on
+	qdata   []byte
+	qents   []qent
+	qhead   int
+	qMsgs   int
 	qBytes  int
-	cur     [][]byte // the message being read, frame by frame
-	blocked bool     // the receiver holds data until the queue drains
+	blocked bool // the receiver holds data until the queue drains
+
+	// timerAt is when the timer loop wakes next: new deadlines before it
+	// wake it early (kick)
+	timerAt proto.Time
 
 	bad      uint64 // packets that failed to parse
 	sendErrs uint64
 	lost     uint64 // packets lost for good (receiver)
 	cfg      *transport.Config
 	pending  []transport.Event // loss events, emitted outside the lock
+}
+
+// qent is a received frame waiting in a session's queue.
+type qent struct {
+	off, n int
+	more   bool
 }
 
 var (
@@ -180,6 +193,7 @@ func open(e endpoint, raw bool, r role, epStr string, st settings) (*session, er
 		s.rcv = proto.NewReceiver(proto.ReceiverConfig{
 			DPort: e.port, Group: e.group, RxwSqns: sqns, MaxMsgSize: st.maxMsgSize,
 			Timers:  st.timers,
+			Borrow:  true,
 			Rand:    rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:]), binary.LittleEndian.Uint64(seed[8:]))),
 			Deliver: s.deliver,
 			Ready:   s.ready,
@@ -267,17 +281,23 @@ func (s *session) readLoop() {
 			return
 		}
 		now := s.now()
+		var due proto.Time
 		if s.snd != nil {
 			s.snd.Handle(now, &p, from)
+			due = s.snd.Due()
 		} else {
 			s.rcv.Handle(now, &p, from)
+			due = s.rcv.Due()
 		}
+		wake := due < s.timerAt
 		ev := len(s.pending) > 0
 		s.mu.Unlock()
 		if ev {
 			s.emit()
 		}
-		s.kick()
+		if wake {
+			s.kick()
+		}
 	}
 }
 
@@ -294,6 +314,7 @@ func (s *session) timerLoop() {
 			return
 		}
 		next := s.tick()
+		s.timerAt = next
 		ev := len(s.pending) > 0
 		s.mu.Unlock()
 		if ev {
@@ -334,18 +355,23 @@ func (s *session) tick() proto.Time {
 	return s.rcv.Tick(now)
 }
 
-// deliver queues a message of a source (proto.Receiver's Deliver).
+// deliver queues a copy of a message of a source (proto.Receiver's
+// Deliver, which lends the frames).
 func (s *session) deliver(_ wire.TSI, frames [][]byte) {
-	for _, f := range frames {
+	for i, f := range frames {
+		s.qents = append(s.qents, qent{off: len(s.qdata), n: len(f), more: i < len(frames)-1})
+		s.qdata = append(s.qdata, f...)
 		s.qBytes += len(f)
 	}
-	s.queue = append(s.queue, frames)
-	s.cond.Broadcast()
+	s.qMsgs++
+	if s.qhead == len(s.qents)-len(frames) {
+		s.cond.Broadcast() // the queue was empty: a reader may wait
+	}
 }
 
 // ready reports whether the queue takes more (proto.Receiver's Ready).
 func (s *session) ready() bool {
-	ok := len(s.queue) < maxQueueMsgs && s.qBytes < maxQueueBytes
+	ok := s.qMsgs < maxQueueMsgs && s.qBytes < maxQueueBytes
 	if !ok {
 		s.blocked = true
 	}
@@ -382,39 +408,57 @@ func (s *session) FrameMode() transport.FrameMode { return transport.FrameNone }
 func (s *session) ReadFrame(buf []byte) ([]byte, byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.cur) == 0 && len(s.queue) == 0 && !s.closed {
+	for s.qhead == len(s.qents) && !s.closed {
 		s.cond.Wait()
 	}
-	if len(s.cur) == 0 {
-		if len(s.queue) == 0 {
-			return buf, 0, fmt.Errorf("pgm: read %s: %w", s.endpoint, transport.ErrClosed)
-		}
-		s.cur = s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
-		if len(s.queue) == 0 {
-			s.queue = s.queue[:0:0]
-		}
+	if s.qhead == len(s.qents) {
+		return buf, 0, fmt.Errorf("pgm: read %s: %w", s.endpoint, transport.ErrClosed)
 	}
-	f := s.cur[0]
-	s.cur[0] = nil
-	s.cur = s.cur[1:]
-	s.qBytes -= len(f)
+	e := s.qents[s.qhead]
+	s.qhead++
+	buf = append(buf, s.qdata[e.off:e.off+e.n]...)
+	s.qBytes -= e.n
 	var flags byte
-	if len(s.cur) > 0 {
+	if e.more {
 		flags = transport.FlagMore
+	} else {
+		s.qMsgs--
 	}
-	if s.blocked && len(s.cur) == 0 && len(s.queue) < maxQueueMsgs/2 && s.qBytes < maxQueueBytes/2 {
+	s.compact()
+	if s.blocked && !e.more && s.qMsgs < maxQueueMsgs/2 && s.qBytes < maxQueueBytes/2 {
 		s.kick() // the timer loop resumes delivery
 	}
-	return append(buf, f...), flags, nil
+	return buf, flags, nil
+}
+
+// compact drops the frames read from the queue: all at once when it is
+// empty, else by moving the rest down once most of it has been read.
+func (s *session) compact() {
+	switch {
+	case s.qhead == len(s.qents):
+		s.qents, s.qhead = s.qents[:0], 0
+		if cap(s.qdata) > maxQueueBytes {
+			s.qdata = nil // after a burst of large messages
+		} else {
+			s.qdata = s.qdata[:0]
+		}
+	case s.qhead >= 256 && 2*s.qhead >= len(s.qents):
+		base := s.qents[s.qhead].off
+		n := copy(s.qdata, s.qdata[base:])
+		s.qdata = s.qdata[:n]
+		n = copy(s.qents, s.qents[s.qhead:])
+		s.qents, s.qhead = s.qents[:n], 0
+		for i := range s.qents {
+			s.qents[i].off -= base
+		}
+	}
 }
 
 // HasFrame reports whether a frame can be read without waiting.
 func (s *session) HasFrame() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.cur) > 0 || len(s.queue) > 0
+	return s.qhead < len(s.qents)
 }
 
 // WriteFrame packs a frame of an outgoing message (senders); it waits
@@ -456,12 +500,17 @@ func (s *session) Flush() error {
 	}
 	s.snd.Flush()
 	full := s.snd.QueueFull()
-	s.snd.Tick(s.now())
+	next := s.snd.Tick(s.now())
 	if full && !s.snd.QueueFull() {
 		s.cond.Broadcast()
 	}
+	// the timer loop sends what the rate holds back, and the heartbeat
+	// SPMs that data restarts: wake it if that is due before it wakes
+	wake := next < s.timerAt
 	s.mu.Unlock()
-	s.kick()
+	if wake {
+		s.kick()
+	}
 	return nil
 }
 
@@ -484,6 +533,7 @@ func (s *session) Close() error {
 		}
 		s.snd.Close(s.now())
 	}
+
 	s.closed = true
 	close(s.done)
 	s.cond.Broadcast()

@@ -24,8 +24,11 @@ type ReceiverConfig struct {
 	Timers   Timers
 	Rand     *rand.Rand
 	// Deliver receives each complete message of source tsi; the frames
-	// belong to the callee.
+	// belong to the callee, unless Borrow is set.
 	Deliver func(tsi wire.TSI, frames [][]byte)
+	// Borrow lends the frames to Deliver for the call only (see
+	// wire.Decoder's Borrow): no allocation per message.
+	Borrow bool
 	// Ready reports whether the consumer takes more messages. While it
 	// does not, data stays in the windows (what does not fit is dropped
 	// and repaired later, or lost) until Resume.
@@ -107,6 +110,7 @@ type Receiver struct {
 	scratch []byte
 	naks    []uint32
 	pool    [][]byte
+	due     Time // the earliest deadline set since Due last ran
 }
 
 // NewReceiver makes a receiver.
@@ -123,8 +127,19 @@ func NewReceiver(cfg ReceiverConfig, net Net) *Receiver {
 	if cfg.Ready == nil {
 		cfg.Ready = func() bool { return true }
 	}
-	return &Receiver{cfg: cfg, net: net, peers: map[wire.TSI]*peer{}}
+	return &Receiver{cfg: cfg, net: net, peers: map[wire.TSI]*peer{}, due: Never}
 }
+
+// Due returns the earliest deadline Handle has set since the last call
+// (Never if none): Tick must run by then. The timers Tick itself sets are
+// in what it returns.
+func (r *Receiver) Due() Time {
+	d := r.due
+	r.due = Never
+	return d
+}
+
+func (r *Receiver) setDue(at Time) { r.due = min(r.due, at) }
 
 // Stats returns the counters.
 func (r *Receiver) Stats() ReceiverStats {
@@ -228,8 +243,10 @@ func (r *Receiver) addPeer(now Time, tsi wire.TSI) *peer {
 	}
 	pr := &peer{tsi: tsi, spmrIvl: r.cfg.Timers.SPMRExpiry}
 	pr.spmrAt = now.Add(pr.spmrIvl)
+	r.setDue(pr.spmrAt)
 	pr.w.capacity = r.cfg.RxwSqns
 	pr.dec.MaxMsgSize = r.cfg.MaxMsgSize
+	pr.dec.Borrow = r.cfg.Borrow
 	pr.dec.Deliver = func(frames [][]byte) { r.cfg.Deliver(tsi, frames) }
 	r.peers[tsi] = pr
 	r.st.PeersAdded++
@@ -283,6 +300,7 @@ func (r *Receiver) onSPM(now Time, pr *peer, p *wire.Packet) {
 	if p.Fin || p.Rst {
 		if pr.finAt == 0 {
 			pr.finAt = now
+			r.setDue(now.Add(finLinger))
 		}
 	}
 	if p.Trail == 0 && p.Lead == 0x80000000 {
@@ -376,6 +394,7 @@ func (r *Receiver) addMissing(now Time, pr *peer, last uint32) {
 			sl.expiry = exp
 			w.missing++
 			pr.push(timer{exp, q})
+			r.setDue(exp)
 		}
 		if q == last {
 			break
@@ -614,6 +633,7 @@ func (r *Receiver) confirm(now Time, pr *peer, sqn uint32) {
 			sl.state = stWaitData
 			sl.expiry = now.Add(r.cfg.Timers.NAKRdata)
 			pr.push(timer{sl.expiry, sqn})
+			r.setDue(sl.expiry)
 		}
 		return
 	}

@@ -75,7 +75,8 @@ type Sender struct {
 	empty bool
 
 	packer  wire.Packer
-	queue   [][]byte // packed TPDUs waiting for the rate limit
+	queue   [][]byte // packed TPDUs waiting for the rate limit, from qhead on
+	qhead   int
 	free    [][]byte // spare TPDU buffers
 	repairs []uint32 // sequence numbers to repair, oldest request first
 	scratch []byte
@@ -136,7 +137,17 @@ func (s *Sender) alloc() []byte {
 	return make([]byte, 0, wire.DataHeaderLen+s.maxDU)
 }
 
-func (s *Sender) enqueue(tpdu []byte) { s.queue = append(s.queue, tpdu) }
+func (s *Sender) enqueue(tpdu []byte) {
+	if s.qhead > 0 && len(s.queue) == cap(s.queue) {
+		n := copy(s.queue, s.queue[s.qhead:])
+		clear(s.queue[n:])
+		s.queue, s.qhead = s.queue[:n], 0
+	}
+	s.queue = append(s.queue, tpdu)
+}
+
+// queued is the number of packed TPDUs waiting.
+func (s *Sender) queued() int { return len(s.queue) - s.qhead }
 
 // Start sends the three SPMs OpenPGM opens a session with.
 func (s *Sender) Start(now Time) {
@@ -153,12 +164,21 @@ func (s *Sender) WriteFrame(body []byte, more bool) { s.packer.WriteFrame(body, 
 // its pipe is empty.
 func (s *Sender) Flush() { s.packer.Flush() }
 
+// Due reports when Tick must run for what Handle asked for (repairs, an
+// SPM): 0 (at once) or Never.
+func (s *Sender) Due() Time {
+	if len(s.repairs) > 0 || s.spmWant {
+		return 0
+	}
+	return Never
+}
+
 // QueueFull reports whether packed packets are waiting for the rate limit
 // beyond MaxQueue: the writer should wait for Tick to send some.
-func (s *Sender) QueueFull() bool { return len(s.queue) >= s.cfg.MaxQueue }
+func (s *Sender) QueueFull() bool { return s.queued() >= s.cfg.MaxQueue }
 
 // Idle reports whether nothing waits to be sent (data or repairs).
-func (s *Sender) Idle() bool { return len(s.queue) == 0 && len(s.repairs) == 0 && !s.packer.Pending() }
+func (s *Sender) Idle() bool { return s.queued() == 0 && len(s.repairs) == 0 && !s.packer.Pending() }
 
 func (s *Sender) inWindow(sqn uint32) bool {
 	return !s.empty && wire.SqnLessEq(s.trail, sqn) && wire.SqnLessEq(sqn, s.lead)
@@ -203,10 +223,11 @@ func (s *Sender) sendSPM(now Time, fin bool) {
 
 // sendODATA sends the next queued TPDU with the next sequence number.
 func (s *Sender) sendODATA(now Time) {
-	tpdu := s.queue[0]
-	copy(s.queue, s.queue[1:])
-	s.queue[len(s.queue)-1] = nil
-	s.queue = s.queue[:len(s.queue)-1]
+	tpdu := s.queue[s.qhead]
+	s.queue[s.qhead] = nil
+	if s.qhead++; s.qhead == len(s.queue) {
+		s.queue, s.qhead = s.queue[:0], 0
+	}
 
 	sqn := s.lead + 1
 	if !s.empty && s.lead-s.trail+1 >= uint32(s.cfg.TxwSqns) {
@@ -344,7 +365,7 @@ func (s *Sender) Tick(now Time) Time {
 		if len(s.repairs) > 0 && s.sendRDATA(now) {
 			continue
 		}
-		if len(s.queue) == 0 {
+		if s.queued() == 0 {
 			break
 		}
 		s.sendODATA(now)
@@ -356,7 +377,7 @@ func (s *Sender) Tick(now Time) Time {
 	if s.spmWant {
 		next = min(next, s.lastSPM.Add(spmMinGap))
 	}
-	if len(s.queue) > 0 || len(s.repairs) > 0 {
+	if s.queued() > 0 || len(s.repairs) > 0 {
 		next = min(next, s.rate.next(now))
 	}
 	return next

@@ -132,21 +132,30 @@ type Decoder struct {
 	// no limit.
 	MaxMsgSize int64
 	// Deliver receives each complete message. The frames belong to the
-	// callee.
+	// callee, unless Borrow is set.
 	Deliver func(frames [][]byte)
+	// Borrow lends the frames to Deliver for the call only: the decoder
+	// reuses their memory for the next message, so that decoding does not
+	// allocate per message.
+	Borrow bool
 
 	Stats DecoderStats
 
 	joined bool
-	more   bool     // the last complete frame had MORE: the message goes on
-	frames [][]byte // complete frames of the current message
+	more   bool   // the last complete frame had MORE: the message goes on
+	store  []byte // the bodies of the current message, back to back
+	ends   []int  // where each complete frame of it ends in store
+	out    [][]byte
 	hdr    [10]byte // header octets read so far
 	hdrN   int
 	inBody bool   // reading a body
 	left   uint64 // body octets still to come
-	body   []byte // the body being read
 	flags  byte
 }
+
+// keepStore is the largest message buffer a borrowing decoder keeps for
+// the next message; larger ones go back to the garbage collector.
+const keepStore = 1 << 20
 
 // Joined reports whether the decoder follows the stream (it has seen a
 // message start since the last loss).
@@ -156,15 +165,24 @@ func (d *Decoder) Joined() bool { return d.joined }
 func (d *Decoder) atBoundary() bool { return !d.more && d.hdrN == 0 && !d.inBody }
 
 func (d *Decoder) reset() {
-	if len(d.frames) > 0 || d.hdrN > 0 || d.inBody {
+	if len(d.ends) > 0 || d.hdrN > 0 || d.inBody {
 		d.Stats.Dropped++
 	}
-	d.frames = nil
+	d.clear()
 	d.more = false
 	d.hdrN = 0
 	d.inBody = false
 	d.left = 0
-	d.body = nil
+}
+
+// clear empties the message buffer.
+func (d *Decoder) clear() {
+	d.ends = d.ends[:0]
+	if cap(d.store) > keepStore {
+		d.store = nil
+	} else {
+		d.store = d.store[:0]
+	}
 }
 
 // Lost tells the decoder that data of the stream was lost: the partial
@@ -222,10 +240,6 @@ func (d *Decoder) fail(err error) error {
 	return err
 }
 
-// bodyChunk is the largest body preallocated from a declared size; larger
-// bodies grow as their data arrives.
-const bodyChunk = 64 << 10
-
 func (d *Decoder) decode(b []byte) error {
 	for len(b) > 0 {
 		if d.inBody {
@@ -233,7 +247,7 @@ func (d *Decoder) decode(b []byte) error {
 			if n > d.left {
 				n = d.left
 			}
-			d.body = append(d.body, b[:n]...)
+			d.store = append(d.store, b[:n]...)
 			d.left -= n
 			b = b[n:]
 			if d.left == 0 {
@@ -269,7 +283,6 @@ func (d *Decoder) decode(b []byte) error {
 		}
 		d.inBody = true
 		d.left = n
-		d.body = make([]byte, 0, min(n, bodyChunk))
 		if n == 0 {
 			d.finishFrame()
 		}
@@ -279,16 +292,37 @@ func (d *Decoder) decode(b []byte) error {
 
 func (d *Decoder) finishFrame() {
 	d.inBody = false
-	d.frames = append(d.frames, d.body)
-	d.body = nil
+	d.ends = append(d.ends, len(d.store))
 	d.more = d.flags&flagMore != 0
 	if d.more {
 		return
 	}
-	fr := d.frames
-	d.frames = nil
 	d.Stats.Messages++
-	if d.Deliver != nil {
-		d.Deliver(fr)
+	if d.Deliver == nil {
+		d.clear()
+		return
+	}
+	var fr [][]byte
+	src := d.store
+	if d.Borrow {
+		fr = d.out[:0]
+	} else {
+		// one allocation for the bodies, one for the frame list
+		src = make([]byte, len(d.store))
+		copy(src, d.store)
+		fr = make([][]byte, 0, len(d.ends))
+	}
+	start := 0
+	for _, e := range d.ends {
+		fr = append(fr, src[start:e:e])
+		start = e
+	}
+	d.clear()
+	if d.Borrow {
+		d.out = fr
+	}
+	d.Deliver(fr)
+	if d.Borrow {
+		clear(d.out)
 	}
 }

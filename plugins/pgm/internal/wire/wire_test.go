@@ -347,3 +347,59 @@ func TestDecoderErrors(t *testing.T) {
 		t.Errorf("offset mismatch: %v %q %+v", err, got, d.Stats)
 	}
 }
+
+// A borrowing decoder delivers the same messages as an owning one, and in
+// steady state decodes without allocating.
+func TestDecoderBorrow(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	msgs := randMsgs(r, 300)
+	apdus := packAll(1448, msgs, 7)
+	var got [][][]byte
+	d := &Decoder{MaxMsgSize: -1, Borrow: true, Deliver: func(f [][]byte) {
+		m := make([][]byte, len(f))
+		for i := range f {
+			m[i] = slices.Clone(f[i])
+		}
+		got = append(got, m)
+	}}
+	for _, a := range apdus {
+		if err := d.Feed(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !equalMsgs(got, msgs) {
+		t.Fatalf("%d messages back of %d, or different", len(got), len(msgs))
+	}
+
+	// 64-octet messages, some of two frames, back to back: the stream
+	// ends at a message boundary, so it can be fed again and again
+	small := make([][][]byte, 100)
+	for i := range small {
+		small[i] = [][]byte{bytes.Repeat([]byte{byte(i)}, 64)}
+		if i%3 == 0 {
+			small[i] = append(small[i], []byte("second"))
+		}
+	}
+	apdus = packAll(1448, small, 0)
+	n := 0
+	d = &Decoder{MaxMsgSize: -1, Borrow: true, Deliver: func(f [][]byte) {
+		if want := small[n%len(small)]; !slices.EqualFunc(f, want, bytes.Equal) {
+			t.Fatalf("message %d: %q, want %q", n, f, want)
+		}
+		n++
+	}}
+	feed := func() {
+		for _, a := range apdus {
+			if err := d.Feed(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	feed()
+	if allocs := testing.AllocsPerRun(20, feed); allocs != 0 && !raceOn {
+		t.Fatalf("%.1f allocations per %d messages, want 0", allocs, len(small))
+	}
+	if n != 22*len(small) {
+		t.Fatalf("%d messages, want %d", n, 22*len(small))
+	}
+}

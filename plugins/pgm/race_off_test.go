@@ -1,0 +1,5 @@
+//go:build !race
+
+package pgm
+
+const raceOn = false
