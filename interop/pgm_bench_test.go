@@ -54,7 +54,8 @@ type benchEnd struct {
 func benchKit(b *testing.B, rig *pgmtest.Rig, i int, st core.SocketType, ep string) benchEnd {
 	kctx := newKitContext(b)
 	k := newKit(b, kctx, st, core.WithRate(benchRate), core.WithRecoveryInterval(2*time.Second),
-		core.WithSendHWM(0), core.WithRecvHWM(0), core.WithRecvBuffer(4<<20), core.WithSendBuffer(4<<20))
+		core.WithSendHWM(0), core.WithRecvHWM(0), core.WithRecvBuffer(4<<20), core.WithSendBuffer(4<<20),
+		core.WithRecvTimeout(opTimeout)) // as libzmq's RCVTIMEO: no context per call
 	if st == SUB {
 		if err := k.s.Subscribe(""); err != nil {
 			b.Fatal(err)
@@ -72,9 +73,7 @@ func benchKit(b *testing.B, rig *pgmtest.Rig, i int, st core.SocketType, ep stri
 			return k.s.SendMsg(c, &out)
 		},
 		recv: func() ([]byte, error) {
-			ctx, cancel := context.WithTimeout(c, opTimeout)
-			defer cancel()
-			if err := k.s.RecvMsg(ctx, &in); err != nil {
+			if err := k.s.RecvMsg(c, &in); err != nil {
 				return nil, err
 			}
 			return in.Frames[0], nil
