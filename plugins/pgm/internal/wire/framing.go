@@ -62,6 +62,11 @@ func (p *Packer) WriteFrame(body []byte, more bool) {
 		}
 	}
 	p.inMsg = more
+	if p.cur != nil && len(p.cur)+len(h)+len(body) <= p.Headroom+p.Max {
+		// the usual case: the frame fits in the current APDU
+		p.cur = append(append(p.cur, h...), body...)
+		return
+	}
 	p.write(h)
 	p.write(body)
 }
