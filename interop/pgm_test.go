@@ -259,19 +259,28 @@ func libInNS(t testing.TB, rig *pgmtest.Rig, i int, st core.SocketType, ep strin
 }
 
 func TestPGM(t *testing.T) {
-	for _, pubKit := range []bool{true, false} {
-		for _, loss := range []int{0, 5} {
-			name := "zmqkit-PUB→libzmq-SUBs"
-			if !pubKit {
-				name = "libzmq-PUB→zmqkit-SUBs"
+	// raw pgm:// runs the same protocol engine in IP packets: its scenarios
+	// check the encapsulation both ways, and repair with zmqkit
+	// subscribers (libzmq subscribers under loss are exercised over epgm;
+	// they sometimes deliver frames of two messages as one, see below)
+	for _, scheme := range []string{"epgm", "pgm"} {
+		for _, pubKit := range []bool{true, false} {
+			for _, loss := range []int{0, 5} {
+				if scheme == "pgm" && pubKit && loss > 0 {
+					continue
+				}
+				name := "zmqkit-PUB→libzmq-SUBs"
+				if !pubKit {
+					name = "libzmq-PUB→zmqkit-SUBs"
+				}
+				name = fmt.Sprintf("%s/%s/loss-%d%%", name, scheme, loss)
+				t.Run(name, func(t *testing.T) { runPGM(t, scheme, pubKit, loss) })
 			}
-			name = fmt.Sprintf("%s/epgm/loss-%d%%", name, loss)
-			t.Run(name, func(t *testing.T) { runPGM(t, pubKit, loss) })
 		}
 	}
 }
 
-func runPGM(t *testing.T, pubKit bool, loss int) {
+func runPGM(t *testing.T, scheme string, pubKit bool, loss int) {
 	rig := pgmtest.NewRig(t)
 	const port = 5555
 	n := 200 // numbered messages per phase
@@ -281,18 +290,18 @@ func runPGM(t *testing.T, pubKit bool, loss int) {
 	newSub := func(name string, first int) *pgmSub {
 		var s sock
 		if pubKit {
-			s = libInNS(t, rig, 1, SUB, rig.Endpoint(1, "epgm", port))
+			s = libInNS(t, rig, 1, SUB, rig.Endpoint(1, scheme, port))
 		} else {
-			s = kitInNS(t, rig, 1, SUB, rig.Endpoint(1, "epgm", port))
+			s = kitInNS(t, rig, 1, SUB, rig.Endpoint(1, scheme, port))
 		}
 		return startPGMSub(t, name, s, first)
 	}
 	subs := []*pgmSub{newSub("SUB 1", 0), newSub("SUB 2", 0)}
 	var pub sock
 	if pubKit {
-		pub = kitInNS(t, rig, 0, PUB, rig.Endpoint(0, "epgm", port))
+		pub = kitInNS(t, rig, 0, PUB, rig.Endpoint(0, scheme, port))
 	} else {
-		pub = libInNS(t, rig, 0, PUB, rig.Endpoint(0, "epgm", port))
+		pub = libInNS(t, rig, 0, PUB, rig.Endpoint(0, scheme, port))
 	}
 	send := func(frames ...[]byte) {
 		if err := pub.send(frames...); err != nil {
@@ -322,6 +331,9 @@ func runPGM(t *testing.T, pubKit bool, loss int) {
 	// zmqkit one: a libzmq subscriber joins with the loss off, and meets
 	// it again from its first message on (seen in about one run in
 	// five, libzmq to libzmq too). zmqkit's late joiners join under loss.
+	// (Libzmq subscribers that joined before the loss have also been seen
+	// to do it, "unexpected message of 5 frames", in about one run of
+	// TestPGM in four, before and after the pgm changes of 2026-12-06.)
 	if loss > 0 && pubKit {
 		if err := rig.Loss(1, 0); err != nil {
 			t.Fatal(err)
