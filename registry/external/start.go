@@ -89,7 +89,13 @@ func (p *Plugin) start() (*generation, error) {
 		return nil, err
 	}
 	if err != nil {
-		return fail(p.startErr(err, tail.String()))
+		// Kill waits for go-plugin's goroutines, its stderr reader among
+		// them: a plugin that exits at once (a refused configuration)
+		// closes stdout, and go-plugin may report that before it has
+		// read the stderr that says why.
+		client.Kill()
+		sd.abort()
+		return nil, p.startErr(err, tail.String())
 	}
 	raw, err := proto.Dispense(wire.PluginKey)
 	if err != nil {
@@ -147,8 +153,12 @@ func (p *Plugin) startErr(err error, said string) error {
 	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
 		return fmt.Errorf("external: load %s: %w: this host speaks version %d (%s): rebuild the plugin against this zmqkit",
 			p.path, ErrVersion, wire.ProtocolVersion, msg)
+	case strings.Contains(msg, "Failed to read any lines from plugin's stdout"),
+		strings.Contains(msg, "exited before we could connect"):
+		// stdout closed (go-plugin's "Unrecognized remote plugin
+		// message" with no line) or the process ended: one case
+		return fmt.Errorf("external: load %s: %w: it exited before its handshake%s", p.path, ErrNotPlugin, said)
 	case strings.Contains(msg, "Unrecognized remote plugin message"),
-		strings.Contains(msg, "exited before we could connect"),
 		strings.Contains(msg, "unsupported plugin protocol"),
 		strings.Contains(msg, "core API version"):
 		return fmt.Errorf("external: load %s: %w: %s%s", p.path, ErrNotPlugin, firstLine(msg), said)
