@@ -175,18 +175,19 @@ type Event struct {
 	FD       int
 	Errno    int    `json:",omitempty"`
 	Err      *Error `json:",omitempty"`
+	Value    uint64 `json:",omitempty"` // EventDataLost: packets lost
 }
 
 // FromEvent converts e.
 func FromEvent(e transport.Event) Event {
 	return Event{Kind: e.Kind, Endpoint: e.Endpoint, Local: e.Local, Remote: e.Remote,
-		FD: e.FD, Errno: e.Errno, Err: FromError(e.Err)}
+		FD: e.FD, Errno: e.Errno, Err: FromError(e.Err), Value: e.Value}
 }
 
 // ToEvent converts w back.
 func (w Event) ToEvent() transport.Event {
 	return transport.Event{Kind: w.Kind, Endpoint: w.Endpoint, Local: w.Local, Remote: w.Remote,
-		FD: w.FD, Errno: w.Errno, Err: w.Err.ToError()}
+		FD: w.FD, Errno: w.Errno, Err: w.Err.ToError(), Value: w.Value}
 }
 
 // ListenRequest binds an address.
