@@ -103,6 +103,18 @@ func TestPlugins(t *testing.T) {
 			t.Errorf("plugins lacks %q:\n%s", want, out)
 		}
 	}
+	if !strings.Contains(out, "zmq_has: ipc pgm vmci curve draft ws wss; not: tipc norm gssapi") {
+		t.Errorf("plugins lacks the zmq_has line:\n%s", out)
+	}
+	// zmq_has style: one answer a name, status 0 only when all are there.
+	out, _, code = zk(t, "", "plugins", "--has", "pgm", "--has", "epgm", "--has", "CURVE", "--has", "draft")
+	if code != 0 || out != "pgm yes\nepgm yes\nCURVE yes\ndraft yes\n" {
+		t.Errorf("--has pgm epgm CURVE draft: %d %q", code, out)
+	}
+	out, errOut, code := zk(t, "", "plugins", "--has", "ipc", "--has", "tipc", "--has", "gssapi")
+	if code != 1 || out != "ipc yes\ntipc no\ngssapi no\n" || !strings.Contains(errOut, "2 of 3 not available") {
+		t.Errorf("--has ipc tipc gssapi: %d %q %q", code, out, errOut)
+	}
 	out, _, code = zk(t, "", "plugins", "--json")
 	var rows []pluginInfo
 	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) < 7 {

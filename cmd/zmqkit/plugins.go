@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/registry"
 	"github.com/zmqkit/zmqkit/registry/external"
 	"github.com/zmqkit/zmqkit/registry/transport"
@@ -26,6 +27,7 @@ use: those compiled in, and those served by the plugin binaries given with
 Examples:
   zmqkit plugins
   zmqkit plugins --json
+  zmqkit plugins --has pgm --has curve      # zmq_has: status 0 when all are there
   zmqkit --plugin ./zmqkit-plugin-tcp plugins
   ZMQKIT_PLUGINS=./zmqkit-plugin-tcp:./zmqkit-plugin-curve zmqkit plugins
 
@@ -35,14 +37,53 @@ out of process.
 `,
 	define: func(f *flagSet) func(*env, []string) error {
 		var asJSON bool
+		var has []string
 		f.Bool(&asJSON, "json", "print JSON (one array of objects)")
+		f.List(&has, "has", "NAME", "answer as zmq_has does (ipc, pgm, tipc, norm, curve, gssapi, draft, ws, ...): print \"NAME yes|no\", status 1 unless all are there", "")
 		return func(e *env, pos []string) error {
 			if len(pos) > 0 {
 				return usagef("unexpected argument %q", pos[0])
 			}
+			if len(has) > 0 {
+				return answerHas(e, has)
+			}
 			return listPlugins(e, asJSON)
 		}
 	},
+}
+
+// zmqHasNames are the capabilities libzmq's zmq_has knows, in its order.
+var zmqHasNames = []string{"ipc", "pgm", "tipc", "vmci", "norm", "curve", "gssapi", "draft", "ws", "wss"}
+
+// answerHas prints, for each name, whether this binary (with its
+// --plugin binaries) has it, by core.Has.
+func answerHas(e *env, names []string) error {
+	missing := 0
+	for _, n := range names {
+		ans := "yes"
+		if !core.Has(n) {
+			ans = "no"
+			missing++
+		}
+		fmt.Fprintf(e.stdout, "%s %s\n", n, ans)
+	}
+	if missing > 0 {
+		return fmt.Errorf("%d of %d not available", missing, len(names))
+	}
+	return nil
+}
+
+// hasLine is the table's last line: zmq_has's answers for its names.
+func hasLine() string {
+	var yes, no []string
+	for _, n := range zmqHasNames {
+		if core.Has(n) {
+			yes = append(yes, n)
+		} else {
+			no = append(no, n)
+		}
+	}
+	return fmt.Sprintf("zmq_has: %s; not: %s", strings.Join(yes, " "), strings.Join(no, " "))
 }
 
 // pluginInfo is one row of "zmqkit plugins".
@@ -164,7 +205,11 @@ func listPlugins(e *env, asJSON bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Kind, r.Name, c, r.Package, r.Version, r.Source)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(e.stdout, hasLine())
+	return err
 }
 
 // loadPlugins loads the --plugin binaries (and those of $ZMQKIT_PLUGINS,
