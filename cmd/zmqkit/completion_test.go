@@ -40,8 +40,10 @@ func TestCompletion(t *testing.T) {
 	}
 	zsh, err := exec.LookPath("zsh")
 	if err != nil {
-		t.Log("zsh not installed: the zsh script is not syntax-checked here")
-		return
+		if os.Getenv("CI") == "true" {
+			t.Fatal("zsh is missing; scripts/prereq/30-cli.sh installs it")
+		}
+		t.Skip("zsh not installed: the zsh script is not checked here")
 	}
 	zf := filepath.Join(t.TempDir(), "_zmqkit")
 	os.WriteFile(zf, []byte(zshScript), 0o644)

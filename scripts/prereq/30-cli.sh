@@ -8,3 +8,10 @@ else
 	apt_install python3 python3-zmq
 	/usr/bin/python3 -c 'import zmq, zmq.auth.thread' || fail "python3-zmq installed but /usr/bin/python3 cannot import zmq"
 fi
+# zsh, for the test of "zmqkit completion zsh" (loaded into a real zsh).
+if command -v zsh >/dev/null 2>&1; then
+	echo "zsh found"
+else
+	echo "zsh missing: installing zsh with apt-get"
+	apt_install zsh
+fi
