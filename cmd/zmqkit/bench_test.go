@@ -2,6 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -125,5 +130,114 @@ func TestBenchPyzmq(t *testing.T) {
 	py.expect(0, procTimeout)
 	if r := benchJSON(t, remote.stdout.String()); r.Results[0].Roundtrips != 200 || r.Results[0].LatencyUS <= 0 {
 		t.Errorf("lat against pyzmq: %+v", r)
+	}
+}
+
+// BenchmarkAgreesWithPerfTools runs, b.N times each and interleaved,
+// libzmq's perf tools' ports (local_thr ← remote_thr) and two benches
+// (bench --bind ← bench --connect), as separate processes over tcp at
+// 64 B, and reports the ratio of the medians of the receivers' msg/s and
+// of the CPU time per message of the two processes together. It fails
+// when they disagree beyond a tolerance: CPU per message is robust on a
+// loaded machine (±25%), wall-clock throughput is not (0.5-2×); with
+// b.N of 5 or more.
+//
+//	go test -run '^$' -bench AgreesWithPerfTools -benchtime 5x ./cmd/zmqkit
+func BenchmarkAgreesWithPerfTools(b *testing.B) {
+	const size, count = 64, 500000
+	type run struct{ rate, cpuNS float64 }
+	pair := func(local, remote func(ep string) []string, rate func(out string) float64) run {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ep := "tcp://" + ln.Addr().String()
+		ln.Close()
+		la, ra := local(ep), remote(ep)
+		l := exec.Command(la[0], la[1:]...)
+		r := exec.Command(ra[0], ra[1:]...)
+		var out strings.Builder
+		l.Stdout = &out
+		if err := l.Start(); err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Run(); err != nil {
+			l.Process.Kill()
+			l.Wait()
+			b.Fatalf("%v: %v", ra, err)
+		}
+		if err := l.Wait(); err != nil {
+			b.Fatalf("%v: %v", la, err)
+		}
+		cpu := l.ProcessState.UserTime() + l.ProcessState.SystemTime() + r.ProcessState.UserTime() + r.ProcessState.SystemTime()
+		return run{rate(out.String()), float64(cpu.Nanoseconds()) / count}
+	}
+	n, sz := strconv.Itoa(count), strconv.Itoa(size)
+	perfRate := func(out string) float64 {
+		var v float64
+		for _, line := range strings.Split(out, "\n") {
+			if s, ok := strings.CutPrefix(line, "mean throughput: "); ok && strings.HasSuffix(s, "[msg/s]") {
+				v, _ = strconv.ParseFloat(strings.Fields(s)[0], 64)
+			}
+		}
+		return v
+	}
+	benchRate := func(out string) float64 {
+		var rep benchReport
+		if json.Unmarshal([]byte(out), &rep) != nil || len(rep.Results) != 1 {
+			b.Fatalf("bench output %q", out)
+		}
+		return rep.Results[0].MsgsPerSec
+	}
+	tool := func(name string) func(string) []string {
+		return func(ep string) []string { return []string{filepath.Join(tmpRoot, name), ep, sz, n} }
+	}
+	benchEnd := func(flag string) func(string) []string {
+		return func(ep string) []string {
+			return []string{zkBin, "bench", "--size", sz, "--count", n, "--json", "--no-progress", flag, ep}
+		}
+	}
+	// Both ends in one bench process, for the record (not asserted: the
+	// two ends share one Go runtime and its GOMAXPROCS there).
+	one := func() run {
+		c := exec.Command(zkBin, "bench", "--test", "thr", "--size", sz, "--count", n, "--json", "--no-progress")
+		out, err := c.Output()
+		if err != nil {
+			b.Fatalf("bench in one process: %v", err)
+		}
+		cpu := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+		return run{benchRate(string(out)), float64(cpu.Nanoseconds()) / count}
+	}
+	var perf, bench, single []run
+	for i := 0; i < b.N; i++ {
+		perf = append(perf, pair(tool("local_thr"), tool("remote_thr"), perfRate))
+		bench = append(bench, pair(benchEnd("--bind"), benchEnd("--connect"), benchRate))
+		single = append(single, one())
+	}
+	med := func(rs []run, f func(run) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	rate := func(r run) float64 { return r.rate }
+	cpu := func(r run) float64 { return r.cpuNS }
+	thr := med(bench, rate) / med(perf, rate)
+	cpuRatio := med(bench, cpu) / med(perf, cpu)
+	b.ReportMetric(med(perf, rate), "perf-msg/s")
+	b.ReportMetric(med(bench, rate), "bench-msg/s")
+	b.ReportMetric(thr, "thr-ratio")
+	b.ReportMetric(med(perf, cpu), "perf-cpu-ns/msg")
+	b.ReportMetric(med(bench, cpu), "bench-cpu-ns/msg")
+	b.ReportMetric(cpuRatio, "cpu-ratio")
+	b.ReportMetric(med(single, rate)/med(perf, rate), "one-process-thr-ratio")
+	b.ReportMetric(med(single, cpu)/med(perf, cpu), "one-process-cpu-ratio")
+	if b.N < 5 {
+		return // one or two samples on a loaded machine say little (go test runs b.N=1 first)
+	}
+	if cpuRatio < 0.8 || cpuRatio > 1.25 || thr < 0.5 || thr > 2 {
+		b.Errorf("bench and the perf tools disagree: throughput %.2f×, CPU per message %.2f× (medians of %d runs)", thr, cpuRatio, b.N)
 	}
 }
