@@ -13,7 +13,9 @@
 #      install; its findings are fixed, or marked //lint:ignore with a
 #      reason where intended, as CURVE's use of x/crypto's salsa20 and
 #      poly1305 packages)
-#   3. CGO_ENABLED=0 go build ./...      (the main module is pure Go)
+#   3. CGO_ENABLED=0 go build ./...      (the main module is pure Go; and
+#      registry/external with the plugin binaries for linux/arm64 and
+#      darwin, windows, freebsd on amd64 and arm64)
 #   4. go test -race -count=1 ./...      (main module; includes the
 #      code-health tests: internal/codehealth fails on an exported
 #      identifier without a doc comment, examples/ runs every example
@@ -141,8 +143,13 @@ if want 3; then
 # ---------------------------------------------------------------------------
 section "3/5 CGO_ENABLED=0 go build (main module)"
 CGO_ENABLED=0 go build ./...
+# out-of-process plugins (host, serve side, plugin binaries) on the other
+# systems and architectures they support, which no test runs on
+for target in linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64 freebsd/arm64; do
+	CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go build ./registry/external/... ./cmd/zmqkit-plugin-*/
+done
 echo "ok"
-passed "CGO_ENABLED=0 build"
+passed "CGO_ENABLED=0 build (plugins also for 7 other targets)"
 fi
 
 if want 4; then
