@@ -13,7 +13,8 @@
 //
 // Main speaks hashicorp/go-plugin's gRPC protocol on stdout/stdin as the
 // host set it up; it refuses to run when a person starts the binary by
-// hand. One binary may serve several transports and mechanisms; the host
+// hand, except to print its version (--version: the binary's version and
+// what it serves, as `zmqkit-plugin-tcp v0.1.0 (zmqkit plugin: tcp)`). One binary may serve several transports and mechanisms; the host
 // registers what it describes. A transport of kind transport.KindPipe
 // (inproc) can not be served: its connections hand in-process values
 // over.
@@ -106,6 +107,10 @@ func Serve(cfg Config) {
 		os.Exit(1)
 	}
 	if os.Getenv(wire.Handshake.MagicCookieKey) != wire.Handshake.MagicCookieValue {
+		if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
+			fmt.Println(versionLine(filepath.Base(os.Args[0]), cfg))
+			os.Exit(0)
+		}
 		fmt.Fprintf(os.Stderr, "%s is a zmqkit plugin: a program using zmqkit loads it "+
 			"(registry/external.Load, or -plugin %s with the perf tools); it does nothing on its own.\n",
 			os.Args[0], os.Args[0])

@@ -113,13 +113,8 @@ func (s *server) Describe(context.Context, *wire.DescribeRequest) (*wire.Describ
 	for _, m := range s.cfg.Mechanisms {
 		r.Mechanisms = append(r.Mechanisms, wire.MechanismInfo{Name: m.Name(), Export: exportable(m), Version: pluginVersion(m)})
 	}
-	if r.Version == "" {
-		switch {
-		case len(r.Transports) > 0:
-			r.Version = r.Transports[0].Version
-		case len(r.Mechanisms) > 0:
-			r.Version = r.Mechanisms[0].Version
-		}
+	if r.Version == "" && (len(r.Transports) > 0 || len(r.Mechanisms) > 0) {
+		r.Version = binaryVersion(s.cfg)
 	}
 	return r, nil
 }

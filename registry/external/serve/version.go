@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"runtime/debug"
@@ -81,4 +82,32 @@ func moduleOf(pkg string) (path, version string) {
 		}
 	}
 	return path, version
+}
+
+// binaryVersion is the version a binary serving cfg reports: cfg.Version,
+// else the version of the module providing its first plugin.
+func binaryVersion(cfg Config) string {
+	switch {
+	case cfg.Version != "":
+		return cfg.Version
+	case len(cfg.Transports) > 0:
+		return pluginVersion(cfg.Transports[0])
+	case len(cfg.Mechanisms) > 0:
+		return pluginVersion(cfg.Mechanisms[0])
+	}
+	return unknownVersion
+}
+
+// versionLine is what a plugin binary named name prints for --version:
+// its version and what it serves, "zmqkit-plugin-tcp v0.1.0 (zmqkit
+// plugin: tcp)".
+func versionLine(name string, cfg Config) string {
+	var serves []string
+	for _, t := range cfg.Transports {
+		serves = append(serves, t.Schemes()...)
+	}
+	for _, m := range cfg.Mechanisms {
+		serves = append(serves, m.Name())
+	}
+	return fmt.Sprintf("%s %s (zmqkit plugin: %s)", name, binaryVersion(cfg), strings.Join(serves, ", "))
 }

@@ -2,9 +2,11 @@ package serve
 
 import (
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/zmqkit/zmqkit/internal/release"
+	"github.com/zmqkit/zmqkit/registry/transport"
 	"github.com/zmqkit/zmqkit/registry/transport/transporttest"
 )
 
@@ -51,5 +53,18 @@ func TestValidVersion(t *testing.T) {
 		if validVersion(v) != ok {
 			t.Errorf("validVersion(%q) = %v", v, !ok)
 		}
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	tcp := transporttest.NewMemFrame(transporttest.MemFrameOptions{})
+	cfg := Config{Transports: []transport.Transport{tcp}}
+	want := "zmqkit-plugin-x " + release.Version + " (zmqkit plugin: " + strings.Join(tcp.Schemes(), ", ") + ")"
+	if got := versionLine("zmqkit-plugin-x", cfg); got != want {
+		t.Errorf("versionLine = %q, want %q", got, want)
+	}
+	cfg.Version = "v1.2.3"
+	if got := versionLine("p", cfg); !strings.HasPrefix(got, "p v1.2.3 (zmqkit plugin: ") {
+		t.Errorf("versionLine with Config.Version = %q", got)
 	}
 }
