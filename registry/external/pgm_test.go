@@ -5,7 +5,9 @@ package external_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +113,85 @@ func TestPGMOutOfProcess(t *testing.T) {
 			})
 		}
 	}
+
+	// A subscriber in the plugin cut off for longer than the publisher's
+	// recovery interval: EventDataLost reaches the host's monitor with its
+	// packet count and source, and the stream resumes.
+	t.Run("data-lost", func(t *testing.T) {
+		pubCtx := core.NewContext()
+		subCtx := core.NewContext(core.WithRegistry(regs[1]))
+		t.Cleanup(func() { subCtx.Term(); pubCtx.Term() })
+		ep := func(i int) string { return rig.Endpoint(i, "epgm", 5650) }
+		sub, err := subCtx.NewSocket(core.SUB, core.WithLinger(0), core.WithSubscribe(""), core.WithRate(10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sub.Close() })
+		ev, err := sub.WatchEvents(context.Background(), core.EventDataLost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Bind(ep(1)); err != nil {
+			t.Fatal(err)
+		}
+		// a window of 1000 kbit/s * 100 ms / 1500 = 8 packets
+		pub, err := pubCtx.NewSocket(core.PUB, core.WithLinger(0), core.WithRate(1000),
+			core.WithRecoveryInterval(100*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pub.Close() })
+		if err := rig.Do(0, func() error { return pub.Bind(ep(0)) }); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		send := func(i int) {
+			b := make([]byte, 500)
+			binary.BigEndian.PutUint32(b, uint32(i))
+			if err := pub.Send(ctx, core.NewMsg(b)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recv := func() int {
+			m, err := sub.Recv(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(binary.BigEndian.Uint32(m.Frames[0]))
+		}
+		send(0)
+		if recv() != 0 {
+			t.Fatal("first message")
+		}
+		if err := rig.Loss(1, 100); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rig.Loss(1, 0) })
+		for i := 1; i <= 60; i++ {
+			send(i)
+		}
+		time.Sleep(time.Second) // the window moves on past what was dropped
+		if err := rig.Loss(1, 0); err != nil {
+			t.Fatal(err)
+		}
+		for i := 61; i <= 80; i++ {
+			send(i)
+		}
+		select {
+		case e := <-ev:
+			if e.Event != core.EventDataLost || e.Value == 0 || !strings.HasPrefix(e.Remote, "pgm-tsi://") {
+				t.Fatalf("event %+v", e)
+			}
+		case <-ctx.Done():
+			t.Fatal("no DATA_LOST event")
+		}
+		for last := 0; last < 80; {
+			i := recv()
+			if i <= last {
+				t.Fatalf("message %d after %d", i, last)
+			}
+			last = i
+		}
+	})
 }
