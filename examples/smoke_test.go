@@ -12,12 +12,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -129,9 +133,10 @@ func TestEveryExampleIsSmokeTested(t *testing.T) {
 			t.Errorf("examples/%s has no row in smokeTests (examples/smoke_test.go)", dir)
 		}
 	}
+	dirs := exampleDirs(t)
 	for name := range smokeTests {
-		if _, err := os.Stat(filepath.Join(name, "main.go")); err != nil {
-			t.Errorf("smokeTests names %s, which is not an example program: %v", name, err)
+		if !slices.Contains(dirs, name) {
+			t.Errorf("smokeTests names %s, which is not an example program (%v)", name, dirs)
 		}
 	}
 }
@@ -150,7 +155,7 @@ func TestExamplesSmoke(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			exe := filepath.Join(bin, name)
+			exe := filepath.Join(bin, filepath.Base(name))
 			dir, err := os.MkdirTemp("", "zmqkit-smoke-")
 			if err != nil {
 				t.Fatal(err)
@@ -178,16 +183,35 @@ func TestExamplesSmoke(t *testing.T) {
 	}
 }
 
-// exampleDirs lists the directories of examples/ that hold a main.go.
+// exampleDirs lists the directories under examples/ (at any depth) that
+// hold a program: a non-test Go file of package main, whatever its name.
 func exampleDirs(t *testing.T) []string {
 	t.Helper()
-	mains, err := filepath.Glob("*/main.go")
+	var dirs []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly)
+		if err != nil {
+			return err
+		}
+		if dir := filepath.ToSlash(filepath.Dir(path)); f.Name.Name == "main" && !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	var dirs []string
-	for _, m := range mains {
-		dirs = append(dirs, filepath.Dir(m))
 	}
 	if len(dirs) < 5 {
 		t.Fatalf("found only %d example programs: %v", len(dirs), dirs)

@@ -20,7 +20,8 @@
 #      code-health tests: internal/codehealth fails on an exported
 #      identifier without a doc comment, examples/ runs every example
 #      program as a smoke test)
-#   5. interop module: go vet, then go test against the real libzmq: ws, wss
+#   5. interop module: go vet and staticcheck (with -tags zmqdraft, so
+#      interop/wsdraft is checked too), then go test against the real libzmq: ws, wss
 #      and the draft sockets against the draft build of
 #      scripts/prereq/20-libzmq-draft.sh (interop/wsdraft, -tags zmqdraft),
 #      then everything else against Debian's libzmq (interop/jszmq: ws
@@ -38,6 +39,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 TIMEOUT=${GO_TEST_TIMEOUT:-10m}
+STATICCHECK_VERSION=v0.8.2 # pinned; steps 2 and 5 run it with `go run`
 START=$(date +%s)
 
 STEPS=${ZMQKIT_STEPS:-0 1 2 3 4 5}
@@ -133,7 +135,6 @@ if want 2; then
 # ---------------------------------------------------------------------------
 section "2/5 go vet + staticcheck (main module)"
 go vet ./...
-STATICCHECK_VERSION=v0.8.2
 go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
 echo "ok"
 passed "go vet, staticcheck $STATICCHECK_VERSION"
@@ -172,6 +173,7 @@ go vet ./...
 # cached build, which has the same soname as Debian's libzmq5)
 draft_env=(PKG_CONFIG_PATH="$ZMQKIT_LIBZMQ_DRAFT/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$ZMQKIT_LIBZMQ_DRAFT/lib")
 env "${draft_env[@]}" go vet -tags zmqdraft ./wsdraft
+env "${draft_env[@]}" go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" -tags zmqdraft ./...
 env "${draft_env[@]}" CI=${CI:-} go test -tags zmqdraft -count=1 -timeout "$TIMEOUT" ./wsdraft 2>&1 | tee "$LOG"
 # ws/wss throughput rows of the compare command, zmqkit and libzmq (smoke)
 env "${draft_env[@]}" ZMQKIT_COMPARE_LIBZMQ_WS=1 go test -count=1 -timeout "$TIMEOUT" -run 'TestQuickWS' ./cmd/compare 2>&1 | tee -a "$LOG"
