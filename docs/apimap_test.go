@@ -24,6 +24,7 @@ import (
 var libzmqNames = []string{
 	// context
 	"zmq_ctx_new", "zmq_init", "zmq_ctx_term", "zmq_ctx_destroy", "zmq_term", "zmq_ctx_shutdown", "zmq_ctx_set", "zmq_ctx_get",
+	"zmq_ctx_set_ext", "zmq_ctx_get_ext",
 	// messages
 	"zmq_msg_init", "zmq_msg_init_size", "zmq_msg_init_data", "zmq_msg_init_buffer", "zmq_send_const",
 	"zmq_msg_send", "zmq_msg_recv", "zmq_msg_close", "zmq_msg_copy", "zmq_msg_move", "zmq_msg_data",
@@ -31,16 +32,16 @@ var libzmqNames = []string{
 	"zmq_msg_set_routing_id", "zmq_msg_group", "zmq_msg_set_group",
 	// sockets
 	"zmq_socket", "zmq_close", "zmq_setsockopt", "zmq_getsockopt", "zmq_bind", "zmq_unbind", "zmq_connect",
-	"zmq_connect_peer", "zmq_disconnect", "zmq_disconnect_peer", "zmq_send", "zmq_recv", "zmq_join", "zmq_leave",
+	"zmq_connect_peer", "zmq_disconnect", "zmq_disconnect_peer", "zmq_send", "zmq_recv", "zmq_sendmsg", "zmq_recvmsg", "zmq_join", "zmq_leave",
 	"zmq_socket_get_peer_state", "zmq_socket_monitor", "zmq_socket_monitor_versioned", "zmq_socket_monitor_pipes_stats",
 	// monitor events
 	"ZMQ_EVENT_CONNECTED", "ZMQ_EVENT_CONNECT_DELAYED", "ZMQ_EVENT_CONNECT_RETRIED", "ZMQ_EVENT_LISTENING",
 	"ZMQ_EVENT_BIND_FAILED", "ZMQ_EVENT_ACCEPTED", "ZMQ_EVENT_ACCEPT_FAILED", "ZMQ_EVENT_CLOSED",
 	"ZMQ_EVENT_CLOSE_FAILED", "ZMQ_EVENT_DISCONNECTED", "ZMQ_EVENT_MONITOR_STOPPED",
 	"ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL", "ZMQ_EVENT_HANDSHAKE_SUCCEEDED", "ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL",
-	"ZMQ_EVENT_HANDSHAKE_FAILED_AUTH", "ZMQ_EVENT_PIPES_STATS", "ZMQ_EVENT_ALL",
+	"ZMQ_EVENT_HANDSHAKE_FAILED_AUTH", "ZMQ_EVENT_PIPES_STATS", "ZMQ_EVENT_ALL", "ZMQ_EVENT_ALL_V1", "ZMQ_EVENT_ALL_V2",
 	// polling
-	"zmq_poll", "zmq_poller_new", "zmq_poller_destroy", "zmq_poller_add", "zmq_poller_modify", "zmq_poller_remove",
+	"zmq_poll", "zmq_ppoll", "zmq_poller_new", "zmq_poller_destroy", "zmq_poller_add", "zmq_poller_modify", "zmq_poller_remove",
 	"zmq_poller_add_fd", "zmq_poller_modify_fd", "zmq_poller_remove_fd", "zmq_poller_wait", "zmq_poller_wait_all",
 	"zmq_poller_size", "zmq_poller_fd",
 	// proxies
@@ -60,7 +61,7 @@ var libzmqNames = []string{
 }
 
 // stdPackages are the standard library packages the map may name.
-var stdPackages = map[string]string{"atomic": "sync/atomic", "time": "time"}
+var stdPackages = map[string]string{"atomic": "sync/atomic", "time": "time", "signal": "os/signal"}
 
 type row struct {
 	line  int
