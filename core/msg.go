@@ -220,6 +220,20 @@ type Properties struct {
 // Get returns the value of name. "Routing-Id" falls back to "Identity" and
 // the other way round.
 func (p *Properties) Get(name string) (string, bool) {
+	if v, ok := p.lookup(name); ok {
+		return v, true
+	}
+	switch name {
+	case "Routing-Id":
+		return p.lookup("Identity")
+	case "Identity":
+		return p.lookup("Routing-Id")
+	}
+	return "", false
+}
+
+// lookup is Get without the aliases.
+func (p *Properties) lookup(name string) (string, bool) {
 	if p == nil {
 		return "", false
 	}
@@ -227,10 +241,6 @@ func (p *Properties) Get(name string) (string, bool) {
 		if n == name {
 			return p.values[i], true
 		}
-	}
-	switch name {
-	case "Routing-Id":
-		return p.Get("Identity")
 	}
 	return "", false
 }
