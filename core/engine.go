@@ -78,10 +78,15 @@ type engine struct {
 	props    *Properties
 	pipe     *pipe
 
-	wake  chan struct{} // writer: out queue became readable / command queued
-	rwake chan struct{} // reader: in queue has room again
-	done  chan struct{}
-	once  sync.Once
+	wake chan struct{} // writer: out queue became readable / command queued
+	// The writer goroutine runs while there is something to write (or
+	// heartbeats to time) and ends when idle: an idle connection has only
+	// its reader, parked in the kernel's read, and no write buffers.
+	wstate atomic.Int32  // wOff, wIdle, wRunning, wClosed
+	wexit  chan struct{} // a writer goroutine ended
+	rwake  chan struct{} // reader: in queue has room again
+	done   chan struct{}
+	once   sync.Once
 
 	idle     atomic.Bool
 	recvSeen atomic.Uint64 // frames received, for heartbeats
@@ -104,7 +109,8 @@ type engine struct {
 	scratch2 []byte
 	scratch3 []byte
 	batch    []Msg
-	wg       sync.WaitGroup
+	wbufp    *[]byte // wbuf's pooled storage, while the writer runs
+	batchp   *[]Msg  // batch's, likewise
 
 	asm assembly // the message being assembled (reader)
 
@@ -133,16 +139,45 @@ func newEngineConn(s *Socket, conn transport.Conn, endpoint string) *engine {
 		wake:     make(chan struct{}, 1),
 		rwake:    make(chan struct{}, 1),
 		cmdRoom:  make(chan struct{}, 1),
+		wexit:    make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
 	e.idle.Store(true)
 	return e
 }
 
+// States of the writer goroutine (engine.wstate).
+const (
+	wOff     = iota // the handshake is not done
+	wIdle           // no writer runs; signalWriter starts one
+	wRunning        // a writer runs
+	wClosed         // the connection ended: no writer will start
+)
+
 func (e *engine) signalWriter() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
+	}
+	e.startWriter()
+}
+
+// startWriter starts the writer goroutine unless one runs.
+func (e *engine) startWriter() {
+	if e.wstate.Load() == wIdle && e.wstate.CompareAndSwap(wIdle, wRunning) {
+		go e.writeLoop()
+	}
+}
+
+// waitWriter waits for the writer to end once the connection stopped,
+// and keeps new ones from starting.
+func (e *engine) waitWriter() {
+	for {
+		s := e.wstate.Load()
+		if s == wClosed || s == wOff || s == wIdle && e.wstate.CompareAndSwap(wIdle, wClosed) {
+			return
+		}
+		<-e.wexit
 	}
 }
 
@@ -438,6 +473,7 @@ func (e *engine) run(getPipe func(props *Properties) *pipe) error {
 		return e.runFrames(getPipe)
 	}
 	e.rd = zmtp.NewReader(e.sc, e.opts.InBatchSize)
+	defer e.rd.Release()
 	if err := e.handshake(); err != nil {
 		return e.handshakeFailed(err)
 	}
@@ -463,8 +499,8 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 	}
 	e.attach(p)
 
-	e.wg.Add(1)
-	go e.writeLoop()
+	e.wstate.Store(wIdle)
+	e.startWriter() // for what was queued before the connection
 	if (e.ver == zmtp.V10 || e.oneWay) && (e.sock.typ == PUB || e.sock.typ == XPUB) {
 		// ZMTP/1.0 peers and one-way connections never subscribe:
 		// subscribe them to everything.
@@ -473,7 +509,7 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 	err := read()
 	e.monitorEnd(classify(err, false), false, false)
 	e.stop()
-	e.wg.Wait()
+	e.waitWriter()
 
 	e.detach(p)
 	return classify(err, false)
@@ -751,12 +787,65 @@ func (e *engine) armTTL(d time.Duration) {
 	e.signalWriter()
 }
 
-// writeLoop batches queued messages and commands into few writes, and
-// runs the heartbeat timers.
+// writeLoop is the writer goroutine: it writes until there is nothing
+// left to write, then gives its buffers back and ends, unless heartbeats
+// keep it (see wstate).
 func (e *engine) writeLoop() {
-	defer e.wg.Done()
-	e.wbuf = make([]byte, 0, e.opts.OutBatchSize+1024)
-	e.batch = make([]Msg, writeBatch)
+	for {
+		idle := e.writeRun()
+		e.releaseWriteBuffers()
+		if !idle {
+			e.wstate.Store(wClosed)
+			break
+		}
+		e.wstate.Store(wIdle)
+		// whoever queued something since the last look has seen the writer
+		// running: look again, and run on if nobody started another one
+		wanted := !e.pipe.out.empty()
+		select {
+		case <-e.wake:
+			wanted = true
+		default:
+		}
+		if !wanted || !e.wstate.CompareAndSwap(wIdle, wRunning) {
+			break
+		}
+	}
+	select {
+	case e.wexit <- struct{}{}:
+	default:
+	}
+}
+
+// Write buffers of running writers come from pools.
+var writeBatchPool = sync.Pool{New: func() any {
+	b := make([]Msg, writeBatch)
+	return &b
+}}
+
+func (e *engine) takeWriteBuffers() {
+	e.wbufp = getBytes(e.opts.OutBatchSize + 1024)
+	e.wbuf = (*e.wbufp)[:0]
+	e.batchp = writeBatchPool.Get().(*[]Msg)
+	e.batch = *e.batchp
+}
+
+// releaseWriteBuffers gives the writer's buffers back; the storage of
+// the messages last written goes back to the queue, for reuse.
+func (e *engine) releaseWriteBuffers() {
+	e.pipe.out.recycle(e.batch)
+	clear(e.iov)
+	e.iov = e.iov[:0]
+	writeBatchPool.Put(e.batchp)
+	putBytes(e.wbufp)
+	e.wbuf, e.wbufp, e.batch, e.batchp = nil, nil, nil, nil
+}
+
+// writeRun batches queued messages and commands into few writes, and
+// runs the heartbeat timers. It returns true when there is nothing left
+// to write (and no heartbeat armed), false when the connection ended.
+func (e *engine) writeRun() bool {
+	e.takeWriteBuffers()
 	e.bw, _ = e.conn.(transport.Buffers)
 
 	hb := newHeartbeat(e)
@@ -786,7 +875,7 @@ func (e *engine) writeLoop() {
 		for _, c := range cmds {
 			if err := e.encode(c, zmtp.FlagCommand); err != nil {
 				e.fail(err)
-				return
+				return false
 			}
 		}
 		for i := 0; i < n; i++ {
@@ -796,7 +885,7 @@ func (e *engine) writeLoop() {
 				done, err := e.encodeSpecial(m)
 				if err != nil {
 					e.fail(err)
-					return
+					return false
 				}
 				if done {
 					continue
@@ -807,7 +896,7 @@ func (e *engine) writeLoop() {
 				e.scratch2 = append(e.scratch2[:0], m.group...)
 				if err := e.encode(e.scratch2, zmtp.FlagMore); err != nil {
 					e.fail(err)
-					return
+					return false
 				}
 			}
 			for j, f := range m.Frames {
@@ -817,7 +906,7 @@ func (e *engine) writeLoop() {
 				}
 				if err := e.encode(f, fl); err != nil {
 					e.fail(err)
-					return
+					return false
 				}
 			}
 		}
@@ -828,7 +917,7 @@ func (e *engine) writeLoop() {
 		}
 		if err := e.flush(); err != nil {
 			e.fail(err)
-			return
+			return false
 		}
 		if n > 0 || len(cmds) > 0 {
 			continue
@@ -838,15 +927,25 @@ func (e *engine) writeLoop() {
 			e.idle.Store(false)
 			continue
 		}
+		if !hb.armed() {
+			select {
+			case <-e.wake:
+				continue
+			case <-e.done:
+				return false
+			default:
+				return true
+			}
+		}
 		select {
 		case <-e.wake:
 		case <-hb.c():
 			if !hb.fire() {
 				e.fail(errHeartbeatTimeout)
-				return
+				return false
 			}
 		case <-e.done:
-			return
+			return false
 		}
 	}
 }

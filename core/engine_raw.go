@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/zmqkit/zmqkit/registry/transport"
@@ -63,6 +64,8 @@ type rawEngine struct {
 	// application asked for it ([id][empty]); broken when a write failed.
 	appClosed atomic.Bool
 	broken    atomic.Bool
+
+	wg sync.WaitGroup // the writer goroutine
 }
 
 // newRawEngine makes the engine of one STREAM connection. Both sides of a

@@ -116,3 +116,7 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// armed reports whether a heartbeat deadline is being timed: the writer
+// then stays to time it.
+func (h *heartbeat) armed() bool { return h.timer != nil }

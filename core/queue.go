@@ -431,6 +431,16 @@ func (q *queue) popBatch(dst []Msg) int {
 	return k
 }
 
+// recycle keeps the storage of msgs (a consumer's batch it is done with)
+// as spare, and empties them.
+func (q *queue) recycle(msgs []Msg) {
+	q.mu.Lock()
+	for i := range msgs {
+		q.putFree(&msgs[i])
+	}
+	q.mu.Unlock()
+}
+
 // size returns the number of queued messages.
 func (q *queue) size() int {
 	q.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 )
 
 // Frame flag bits (ZMTP 3.x). ZMTP 2.0 has MORE and LONG; ZMTP 1.0 only MORE.
@@ -69,7 +70,9 @@ func HeaderSize(size int) int {
 // they are larger than what is buffered.
 type Reader struct {
 	r    io.Reader
-	buf  []byte
+	buf  []byte // nil while empty and idle (see idleReader)
+	size int    // len(buf) once taken
+	bufp *[]byte
 	rpos int
 	wpos int
 	// maxRead caps a read while large frames flow, so their bodies are
@@ -79,6 +82,48 @@ type Reader struct {
 	// the start of what follows (the next header) with one system call.
 	rv  buffersReader
 	iov [][]byte
+	// ir, when the connection can wait without a buffer, lets an empty
+	// buffer go back to a pool while the reader waits for data.
+	ir      idleReader
+	getBuf  func() []byte
+	putBuf  func()
+	idleEnd int // where a read through ir ends (getBuf)
+}
+
+// idleReader is transport.IdleReader.
+type idleReader interface {
+	ReadIdle(get func() []byte, put func()) (int, error)
+}
+
+// Read buffers of idle connections go back to pools, one per size.
+var bufPools sync.Map // int → *sync.Pool of *[]byte
+
+func bufPool(size int) *sync.Pool {
+	if p, ok := bufPools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := bufPools.LoadOrStore(size, &sync.Pool{New: func() any {
+		b := make([]byte, size)
+		return &b
+	}})
+	return p.(*sync.Pool)
+}
+
+// take gives r its buffer if it has none.
+func (r *Reader) take() {
+	if r.buf == nil {
+		r.bufp = bufPool(r.size).Get().(*[]byte)
+		r.buf = *r.bufp
+	}
+}
+
+// release gives r's empty buffer back to the pool.
+func (r *Reader) release() {
+	if r.bufp != nil && r.rpos == r.wpos {
+		bufPool(r.size).Put(r.bufp)
+		r.buf, r.bufp = nil, nil
+		r.rpos, r.wpos = 0, 0
+	}
 }
 
 // buffersReader is transport.BuffersReader (readv).
@@ -103,12 +148,30 @@ func NewReader(r io.Reader, size int) *Reader {
 	if size < 512 {
 		size = 512
 	}
-	rd := &Reader{r: r, buf: make([]byte, size)}
+	rd := &Reader{r: r, size: size}
 	if rv, ok := r.(buffersReader); ok {
 		rd.rv = rv
 		rd.iov = make([][]byte, 2)
 	}
+	if ir, ok := r.(idleReader); ok {
+		rd.ir = ir
+		rd.getBuf = func() []byte {
+			rd.take()
+			return rd.buf[rd.wpos:rd.idleEnd]
+		}
+		rd.putBuf = rd.release
+	} else {
+		rd.buf = make([]byte, size)
+	}
 	return rd
+}
+
+// Release gives the buffer back to its pool when nothing is buffered
+// (the connection ended).
+func (r *Reader) Release() {
+	if r.ir != nil {
+		r.release()
+	}
 }
 
 // readDirect fills seg straight from the connection; with scatter reads
@@ -121,6 +184,7 @@ func (r *Reader) readDirect(seg []byte, last bool) error {
 		return err
 	}
 	r.rpos, r.wpos = 0, 0
+	r.take()
 	spare := r.buf[:directSpare]
 	if !last {
 		spare = nil
@@ -150,19 +214,28 @@ func (r *Reader) fill(n int) error {
 	if r.wpos-r.rpos >= n {
 		return nil
 	}
-	if r.rpos > 0 && (len(r.buf)-r.rpos < n || r.rpos == r.wpos) {
+	if r.rpos > 0 && (r.size-r.rpos < n || r.rpos == r.wpos) {
 		r.wpos = copy(r.buf, r.buf[r.rpos:r.wpos])
 		r.rpos = 0
 	}
 	for r.wpos-r.rpos < n {
-		end := len(r.buf)
+		end := r.size
 		if r.maxRead > 0 && r.wpos+r.maxRead < end && r.wpos+r.maxRead-r.rpos >= n {
 			end = r.wpos + r.maxRead
 		}
-		k, err := r.r.Read(r.buf[r.wpos:end])
+		var k int
+		var err error
+		if r.ir != nil && r.wpos == 0 {
+			// nothing buffered: wait without holding the buffer
+			r.idleEnd = end
+			k, err = r.ir.ReadIdle(r.getBuf, r.putBuf)
+		} else {
+			r.take()
+			k, err = r.r.Read(r.buf[r.wpos:end])
+		}
 		if r.maxRead > 0 && k == end-r.wpos {
 			// the stream has more than the cap: small frames again?
-			if r.maxRead *= 2; r.maxRead >= len(r.buf) {
+			if r.maxRead *= 2; r.maxRead >= r.size {
 				r.maxRead = 0
 			}
 		}
@@ -204,7 +277,7 @@ func (r *Reader) Discard(n int) { r.rpos += n }
 func (r *Reader) ReadFull(p []byte) error {
 	for len(p) > 0 {
 		if r.rpos == r.wpos {
-			if len(p) >= len(r.buf) {
+			if len(p) >= r.size {
 				_, err := io.ReadFull(r.r, p)
 				return err
 			}

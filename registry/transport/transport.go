@@ -139,6 +139,15 @@ type Buffers interface {
 	WriteBuffers(bufs [][]byte) (int64, error)
 }
 
+// IdleReader is implemented by stream connections that can wait for data
+// without holding a read buffer: ReadIdle reads like Read into the buffer
+// get returns, and calls put before it waits while nothing is there (the
+// buffer may then go back to a pool; get is called again once data
+// came). A connection's reader with many idle peers thus holds no buffers.
+type IdleReader interface {
+	ReadIdle(get func() []byte, put func()) (int, error)
+}
+
 // BuffersReader is implemented by stream connections that can read into
 // several buffers with one system call (readv): ReadBuffers fills bufs in
 // order and returns how many bytes it read.

@@ -22,12 +22,16 @@ type Conn struct {
 	rvOnce sync.Once
 	rv     *Readv // scatter reads, made on first use
 	rvErr  error
+
+	irOnce sync.Once
+	ir     *idleRead // reads that hold no buffer while they wait
 }
 
 var (
 	_ transport.StreamConn    = (*Conn)(nil)
 	_ transport.Buffers       = (*Conn)(nil)
 	_ transport.BuffersReader = (*Conn)(nil)
+	_ transport.IdleReader    = (*Conn)(nil)
 	_ transport.DirectConn    = (*Conn)(nil)
 )
 
