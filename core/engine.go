@@ -817,6 +817,10 @@ func (e *engine) writeLoop() {
 	}
 }
 
+// writerLinger is how long a writer with nothing to write waits for more
+// before it ends.
+const writerLinger = 100 * time.Millisecond
+
 // Write buffers of running writers come from pools.
 var writeBatchPool = sync.Pool{New: func() any {
 	b := make([]Msg, writeBatch)
@@ -850,6 +854,12 @@ func (e *engine) writeRun() bool {
 
 	hb := newHeartbeat(e)
 	defer hb.stop()
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 
 	for {
 		// not idle from before the pop until the batch is written: linger
@@ -928,12 +938,19 @@ func (e *engine) writeRun() bool {
 			continue
 		}
 		if !hb.armed() {
+			// stay a little for more (a busy connection would otherwise
+			// start a writer per message), then end
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
 			select {
 			case <-e.wake:
 				continue
 			case <-e.done:
 				return false
-			default:
+			case <-linger.C:
 				return true
 			}
 		}
