@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -239,5 +241,36 @@ func BenchmarkAgreesWithPerfTools(b *testing.B) {
 	}
 	if cpuRatio < 0.8 || cpuRatio > 1.25 || thr < 0.5 || thr > 2 {
 		b.Errorf("bench and the perf tools disagree: throughput %.2f×, CPU per message %.2f× (medians of %d runs)", thr, cpuRatio, b.N)
+	}
+}
+
+// On a terminal, bench draws a progress bar on stderr (every 100 ms) and
+// wipes it at the end; --no-progress and a non-terminal draw none. The
+// local end waits for a sender that never comes until --timeout, so the
+// bar is drawn a few times whatever the machine's speed.
+func TestBenchProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		tty, flag, want bool
+	}{{true, false, true}, {true, true, false}, {false, false, false}} {
+		var stdout, stderr syncBuffer
+		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			getenv: func(string) string { return "" }, stderrTTY: tc.tty, interrupted: new(atomic.Bool)}
+		args := []string{"bench", "--bind", "inproc://progress", "--timeout", "350ms"}
+		if tc.flag {
+			args = append(args, "--no-progress")
+		}
+		if code := run(e, args); code != 1 || !strings.Contains(stderr.String(), "no message moved for 350ms") {
+			t.Fatalf("%v: status %d, %q", args, code, stderr.String())
+		}
+		bar := strings.Contains(stderr.String(), "\rthr 64 B   [..............................]   0% 0/s")
+		if bar != tc.want {
+			t.Errorf("tty %v --no-progress %v: bar drawn %v, want %v: %q", tc.tty, tc.flag, bar, tc.want, stderr.String())
+		}
+		if stdout.String() != "" {
+			t.Errorf("stdout: %q", stdout.String())
+		}
+		if wiped := strings.HasSuffix(stderr.String(), "\r"+strings.Repeat(" ", 79)+"\rzmqkit bench: timed out: no message moved for 350ms\n"); wiped != tc.want {
+			t.Errorf("bar wiped %v, want %v: %q", wiped, tc.want, stderr.String())
+		}
 	}
 }
