@@ -837,6 +837,9 @@ func (e *engine) takeWriteBuffers() {
 // releaseWriteBuffers gives the writer's buffers back; the storage of
 // the messages last written goes back to the queue, for reuse.
 func (e *engine) releaseWriteBuffers() {
+	if e.batchp == nil {
+		return
+	}
 	e.pipe.out.recycle(e.batch)
 	clear(e.iov)
 	e.iov = e.iov[:0]
@@ -849,7 +852,6 @@ func (e *engine) releaseWriteBuffers() {
 // runs the heartbeat timers. It returns true when there is nothing left
 // to write (and no heartbeat armed), false when the connection ended.
 func (e *engine) writeRun() bool {
-	e.takeWriteBuffers()
 	e.bw, _ = e.conn.(transport.Buffers)
 
 	hb := newHeartbeat(e)
@@ -862,6 +864,9 @@ func (e *engine) writeRun() bool {
 	}()
 
 	for {
+		if e.batchp == nil {
+			e.takeWriteBuffers()
+		}
 		// not idle from before the pop until the batch is written: linger
 		// (pipe.pendingOut) reads the queue first, then this flag
 		e.idle.Store(false)
@@ -939,7 +944,10 @@ func (e *engine) writeRun() bool {
 		}
 		if !hb.armed() {
 			// stay a little for more (a busy connection would otherwise
-			// start a writer per message), then end
+			// start a writer per message), then end; the buffers go back
+			// meanwhile (a burst to many peers leaves as many writers
+			// waiting)
+			e.releaseWriteBuffers()
 			if linger == nil {
 				linger = time.NewTimer(writerLinger)
 			} else {
