@@ -272,7 +272,8 @@ func (c *catCfg) run(e *env, pos []string) error {
 
 // drain waits, within the socket's linger, until every message sent has
 // left the socket's queues, and fails naming how many did not. After
-// Ctrl-C it waits at most shutdownGrace.
+// Ctrl-C it waits at most shutdownGrace: messages still queued then are
+// a failure too (exit status 1), as when the linger runs out.
 func drain(e *env, sock *core.Socket) error {
 	linger := sock.Options().Linger
 	start := time.Now()
@@ -292,8 +293,7 @@ func drain(e *env, sock *core.Socket) error {
 		case linger >= 0 && linger != lingerForever && time.Since(start) >= linger:
 			return fmt.Errorf("%d message(s) not delivered within the linger (%v)", queued, linger)
 		case e.ctx.Err() != nil && e.graceLeft() == 0:
-			e.warnf("interrupted: %d message(s) not delivered", queued)
-			return nil
+			return fmt.Errorf("interrupted: %d message(s) not delivered", queued)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -237,14 +237,17 @@ func TestCatInterrupt(t *testing.T) {
 	pull.expect(0, 2*time.Second)
 	checkStopTime(t, "pull", time.Since(t0))
 	// A sender whose messages cannot leave (no peer) ends within a second
-	// of Ctrl-C, saying what it could not deliver.
+	// of Ctrl-C, saying what it could not deliver, with status 1.
 	push := startPipe(t, "zmqkit", "cat", "push", "-c", tcpEP(t))
 	push.stdin.WriteString("a\nb\n")
 	time.Sleep(300 * time.Millisecond)
 	t0 = time.Now()
 	push.signal(syscall.SIGINT)
-	push.wait(2 * time.Second)
+	push.expect(1, 2*time.Second)
 	checkStopTime(t, "push", time.Since(t0))
+	if !strings.Contains(push.stderr.String(), "interrupted: 2 message(s) not delivered") {
+		t.Errorf("push's stderr does not say what it could not deliver:\n%s", push.stderr.String())
+	}
 }
 
 // checkStopTime checks how long a process took from Ctrl-C to its end.
