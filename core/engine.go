@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zmqkit/zmqkit/internal/bufpool"
 	"github.com/zmqkit/zmqkit/registry/mechanism"
 	"github.com/zmqkit/zmqkit/registry/transport"
 	"github.com/zmqkit/zmqkit/zmtp"
@@ -828,7 +829,7 @@ var writeBatchPool = sync.Pool{New: func() any {
 }}
 
 func (e *engine) takeWriteBuffers() {
-	e.wbufp = getBytes(e.opts.OutBatchSize + 1024)
+	e.wbufp = bufpool.Get(e.opts.OutBatchSize + 1024)
 	e.wbuf = (*e.wbufp)[:0]
 	e.batchp = writeBatchPool.Get().(*[]Msg)
 	e.batch = *e.batchp
@@ -844,7 +845,7 @@ func (e *engine) releaseWriteBuffers() {
 	clear(e.iov)
 	e.iov = e.iov[:0]
 	writeBatchPool.Put(e.batchp)
-	putBytes(e.wbufp)
+	bufpool.Put(e.wbufp)
 	e.wbuf, e.wbufp, e.batch, e.batchp = nil, nil, nil, nil
 }
 

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sync"
+
+	"github.com/zmqkit/zmqkit/internal/bufpool"
 )
 
 // Frame flag bits (ZMTP 3.x). ZMTP 2.0 has MORE and LONG; ZMTP 1.0 only MORE.
@@ -95,24 +96,10 @@ type idleReader interface {
 	ReadIdle(get func() []byte, put func()) (int, error)
 }
 
-// Read buffers of idle connections go back to pools, one per size.
-var bufPools sync.Map // int → *sync.Pool of *[]byte
-
-func bufPool(size int) *sync.Pool {
-	if p, ok := bufPools.Load(size); ok {
-		return p.(*sync.Pool)
-	}
-	p, _ := bufPools.LoadOrStore(size, &sync.Pool{New: func() any {
-		b := make([]byte, size)
-		return &b
-	}})
-	return p.(*sync.Pool)
-}
-
 // take gives r its buffer if it has none.
 func (r *Reader) take() {
 	if r.buf == nil {
-		r.bufp = bufPool(r.size).Get().(*[]byte)
+		r.bufp = bufpool.Get(r.size)
 		r.buf = *r.bufp
 	}
 }
@@ -120,7 +107,7 @@ func (r *Reader) take() {
 // release gives r's empty buffer back to the pool.
 func (r *Reader) release() {
 	if r.bufp != nil && r.rpos == r.wpos {
-		bufPool(r.size).Put(r.bufp)
+		bufpool.Put(r.bufp) // idle: the buffer goes back to the pool
 		r.buf, r.bufp = nil, nil
 		r.rpos, r.wpos = 0, 0
 	}
