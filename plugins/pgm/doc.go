@@ -132,6 +132,8 @@
 // OpenPGM does, so that several, zmqkit's and libzmq's, may
 // share it) and send NAKs and SPM requests from an ephemeral port of
 // IFACE's address; publishers bind IFACE's address at PORT, where NAKs
-// arrive. A publisher's transport session id is a random GSI and source
-// port. Sequence numbers start at 0 and wrap around.
+// arrive, and GROUP:PORT too, where subscribers also send their SPM
+// requests: as OpenPGM's sources, they answer every request at once, ahead
+// of queued data. A publisher's transport session id is a random GSI and
+// source port. Sequence numbers start at 0 and wrap around.
 package pgm

@@ -61,16 +61,22 @@ type session struct {
 	local    string
 	epoch    time.Time
 
-	mu     sync.Mutex
-	cond   sync.Cond
-	snd    *proto.Sender
-	rcv    *proto.Receiver
-	data   *pconn // the sender's socket, or the receiver's group socket
-	ctl    *pconn // the receiver's socket for NAKs and SPMRs
-	wake   chan struct{}
-	done   chan struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu   sync.Mutex
+	cond sync.Cond
+	snd  *proto.Sender
+	rcv  *proto.Receiver
+	data *pconn // the sender's socket, or the receiver's group socket
+	ctl  *pconn // the receiver's socket for NAKs and SPMRs
+	grp  *pconn // the sender's socket on the group: SPMRs sent to it
+
+	// the sender's own look at its sockets between bursts (pollUpstream)
+	lastPoll proto.Time
+	pollBuf  []byte
+	pollPkt  wire.Packet
+	wake     chan struct{}
+	done     chan struct{}
+	closed   bool
+	wg       sync.WaitGroup
 
 	// received messages not yet read: their frames' bodies back to back
 	// in qdata, the frames in qents from qhead on
@@ -157,6 +163,14 @@ func open(e endpoint, raw bool, r role, epStr string, st settings) (*session, er
 		if s.data, err = listen(raw, netip.AddrPortFrom(e.local, e.port), &e, o, false); err != nil {
 			return nil, err
 		}
+		// and a receiver's SPM request goes to the group too: OpenPGM's
+		// sources hear both copies and answer each (two SPMs, so that a
+		// receiver still learns the source's address when one is lost)
+		g := sockOpts{reuse: true, rcvbuf: st.sock.rcvbuf}
+		if s.grp, err = listen(raw, netip.AddrPortFrom(e.group, e.port), &e, g, true); err != nil {
+			s.data.close()
+			return nil, err
+		}
 		tsi := newTSI(e.port)
 		s.snd = proto.NewSender(proto.SenderConfig{
 			TSI: tsi, DPort: e.port, Group: e.group, NLA: e.local.WithZone(""),
@@ -207,7 +221,11 @@ func open(e endpoint, raw bool, r role, epStr string, st settings) (*session, er
 	}
 	s.mu.Unlock()
 	s.wg.Add(2)
-	go s.readLoop()
+	go s.readLoop(s.data)
+	if s.grp != nil {
+		s.wg.Add(1)
+		go s.readLoop(s.grp)
+	}
 	go s.timerLoop()
 	sessionsMu.Lock()
 	sessions[s] = struct{}{}
@@ -251,13 +269,13 @@ func (s *session) kick() {
 	}
 }
 
-// readLoop reads packets and hands them to the protocol.
-func (s *session) readLoop() {
+// readLoop reads packets from c and hands them to the protocol.
+func (s *session) readLoop(c *pconn) {
 	defer s.wg.Done()
 	buf := make([]byte, 65536)
 	var p wire.Packet
 	for {
-		n, from, err := s.data.read(buf)
+		n, from, err := c.read(buf)
 		if err != nil {
 			select {
 			case <-s.done:
@@ -268,6 +286,9 @@ func (s *session) readLoop() {
 				return
 			}
 			continue // transient (ICMP errors, truncation)
+		}
+		if c == s.grp && !wire.UpstreamType(buf[:n]) {
+			continue // the group's data (another source's, or ours looped back)
 		}
 		if err := wire.Parse(buf[:n], &p); err != nil {
 			s.mu.Lock()
@@ -337,10 +358,49 @@ func (s *session) timerLoop() {
 	}
 }
 
+// pollGap is how often the sending goroutines look for NAKs and SPMRs
+// themselves (pollUpstream).
+const pollGap = proto.Time(250 * time.Microsecond)
+
+// pollUpstream hands the protocol the NAKs and SPMRs already waiting on a
+// sender's sockets; s.mu is held. The goroutines that send call it before
+// each burst, as OpenPGM's one thread reads between sends: a request is
+// answered ahead of the queued data even when the read loops wait for a
+// CPU behind them (SPM answers took 1 to 10 ms under load, and a libzmq
+// subscriber declares lost what it misses before its first SPM).
+func (s *session) pollUpstream() {
+	now := s.now()
+	if s.snd == nil || s.closed || now-s.lastPoll < pollGap {
+		return
+	}
+	s.lastPoll = now
+	if s.pollBuf == nil {
+		s.pollBuf = make([]byte, 65536)
+	}
+	for _, c := range [...]*pconn{s.data, s.grp} {
+		for c != nil {
+			n, from, ok := c.tryRead(s.pollBuf)
+			if !ok {
+				break
+			}
+			b := s.pollBuf[:n]
+			if !wire.UpstreamType(b) {
+				continue
+			}
+			if err := wire.Parse(b, &s.pollPkt); err != nil {
+				s.bad++
+				continue
+			}
+			s.snd.Handle(now, &s.pollPkt, from)
+		}
+	}
+}
+
 // tick runs the protocol; s.mu is held.
 func (s *session) tick() proto.Time {
 	now := s.now()
 	if s.snd != nil {
+		s.pollUpstream()
 		full := s.snd.QueueFull()
 		next := s.snd.Tick(now)
 		if full && !s.snd.QueueFull() {
@@ -473,6 +533,7 @@ func (s *session) WriteFrame(body []byte, flags byte) error {
 	for s.snd.QueueFull() && !s.closed {
 		// send what the rate allows now; wait for the timer loop to send
 		// the rest
+		s.pollUpstream()
 		s.snd.Tick(s.now())
 		if !s.snd.QueueFull() {
 			break
@@ -499,6 +560,7 @@ func (s *session) Flush() error {
 		return fmt.Errorf("pgm: write %s: %w", s.endpoint, transport.ErrClosed)
 	}
 	s.snd.Flush()
+	s.pollUpstream()
 	full := s.snd.QueueFull()
 	next := s.snd.Tick(s.now())
 	if full && !s.snd.QueueFull() {
@@ -539,6 +601,9 @@ func (s *session) Close() error {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	s.data.close()
+	if s.grp != nil {
+		s.grp.close()
+	}
 	if s.ctl != nil && s.ctl != s.data {
 		s.ctl.close()
 	}

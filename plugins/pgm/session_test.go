@@ -6,10 +6,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/zmqkit/zmqkit/plugins/pgm/internal/proto"
+	"github.com/zmqkit/zmqkit/plugins/pgm/internal/wire"
 	"github.com/zmqkit/zmqkit/plugins/pgm/pgmtest"
 )
 
@@ -109,6 +112,54 @@ func TestSessionsAcrossRig(t *testing.T) {
 			snd.mu.Lock()
 			t.Logf("sender: %+v", snd.snd.Stats)
 			snd.mu.Unlock()
+		})
+	}
+}
+
+// A sender hears SPM requests sent to the group as well as those sent to
+// it, and answers each, with or without data to send (OpenPGM's sources
+// do, and its receivers send each request both ways, once: issue 15).
+func TestSenderAnswersGroupSPMR(t *testing.T) {
+	for _, scheme := range []string{"epgm", "pgm"} {
+		t.Run(scheme, func(t *testing.T) {
+			rig := pgmtest.NewRig(t)
+			const port = 5558
+			snd := openIn(t, rig, 0, scheme, roleSender, port, testSettings(50000))
+			stats := func() proto.SenderStats {
+				snd.mu.Lock()
+				defer snd.mu.Unlock()
+				return snd.snd.Stats
+			}
+			tsi := snd.snd.TSI()
+			spmr := wire.AppendSPMR(nil, wire.Hdr{SPort: port, DPort: tsi.SPort, GSI: tsi.GSI})
+			var c net.PacketConn
+			var to net.Addr
+			if err := rig.Do(1, func() (err error) {
+				if scheme == "pgm" {
+					c, err = net.ListenPacket("ip4:113", rig.Addr[1].String())
+					to = &net.IPAddr{IP: rig.Group.AsSlice()}
+				} else {
+					c, err = net.ListenPacket("udp4", netip.AddrPortFrom(rig.Addr[1], 0).String())
+					to = net.UDPAddrFromAddrPort(netip.AddrPortFrom(rig.Group, port))
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			before := stats()
+			for i := range 2 {
+				if _, err := c.WriteTo(spmr, to); err != nil {
+					t.Fatal(err)
+				}
+				deadline := time.Now().Add(5 * time.Second)
+				for st := stats(); st.SPMRs < before.SPMRs+uint64(i+1) || st.SPMs < before.SPMs+uint64(i+1); st = stats() {
+					if time.Now().After(deadline) {
+						t.Fatalf("SPMR %d to the group: not answered: %+v (before %+v)", i+1, st, before)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
 		})
 	}
 }

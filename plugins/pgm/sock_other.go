@@ -19,9 +19,10 @@ type pconn struct {
 
 var errUnsupportedOS = errors.New("pgm and epgm are supported on Unix systems only")
 
-func (c *pconn) read([]byte) (int, netip.Addr, error) { return 0, netip.Addr{}, errUnsupportedOS }
-func (c *pconn) write([]byte, netip.Addr) error       { return errUnsupportedOS }
-func (c *pconn) close() error                         { return nil }
+func (c *pconn) read([]byte) (int, netip.Addr, error)   { return 0, netip.Addr{}, errUnsupportedOS }
+func (c *pconn) write([]byte, netip.Addr) error         { return errUnsupportedOS }
+func (c *pconn) tryRead([]byte) (int, netip.Addr, bool) { return 0, netip.Addr{}, false }
+func (c *pconn) close() error                           { return nil }
 
 func listen(bool, netip.AddrPort, *endpoint, sockOpts, bool) (*pconn, error) {
 	return nil, errUnsupportedOS

@@ -133,6 +133,35 @@ func (c *pconn) read(b []byte) (int, netip.Addr, error) {
 	return n, a.Unmap(), err
 }
 
+// tryRead reads a packet already waiting on c, without blocking and
+// without the Go poller (a read loop may be blocked reading c): ok is
+// false when none waits. The caller keeps c open meanwhile.
+func (c *pconn) tryRead(b []byte) (n int, from netip.Addr, ok bool) {
+	if c.fdn < 0 {
+		return 0, netip.Addr{}, false
+	}
+	n, sa, err := unix.Recvfrom(c.fdn, b, unix.MSG_DONTWAIT)
+	if err != nil || n <= 0 {
+		return 0, netip.Addr{}, false
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		from = netip.AddrFrom4(a.Addr)
+		if c.ip != nil { // raw IPv4 sockets read the IP header too
+			ihl := int(b[0]&0x0f) * 4
+			if ihl < 20 || ihl > n {
+				return 0, netip.Addr{}, false
+			}
+			n = copy(b, b[ihl:n])
+		}
+	case *unix.SockaddrInet6:
+		from = netip.AddrFrom16(a.Addr).Unmap()
+	default:
+		return 0, netip.Addr{}, false
+	}
+	return n, from, true
+}
+
 func (c *pconn) write(b []byte, to netip.Addr) error {
 	if c.udp != nil {
 		_, err := c.udp.WriteToUDPAddrPort(b, netip.AddrPortFrom(to, c.port))

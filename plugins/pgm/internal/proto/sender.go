@@ -51,7 +51,7 @@ type SenderStats struct {
 // NAK_RDATA_IVL, which is longer.
 const repairHoldoff = 20 * time.Millisecond
 
-// spmMinGap bounds SPMs sent on request (SPMRs, NAKs outside the window).
+// spmMinGap bounds the SPMs that NAKs outside the window ask for.
 const spmMinGap = time.Millisecond
 
 type txSlot struct {
@@ -291,8 +291,13 @@ func (s *Sender) Handle(now Time, p *wire.Packet, from netip.Addr) {
 	}
 	switch p.Type {
 	case wire.TypeSPMR:
+		// answered at once, ahead of the data waiting for the rate
+		// limit, as OpenPGM's source does (pgm_on_spmr): a receiver that
+		// has not heard an SPM yet does not know where to send its NAKs
+		// (OpenPGM's declares everything it misses until then lost), and
+		// OpenPGM's receivers ask only once
 		s.Stats.SPMRs++
-		s.spmWant = true
+		s.sendSPM(now, false)
 	case wire.TypeNAK:
 		s.onNAK(now, p)
 	}

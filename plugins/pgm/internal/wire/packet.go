@@ -146,6 +146,10 @@ func (t Type) Upstream() bool {
 	return t == TypeNAK || t == TypeNNAK || t == TypeSPMR || t == TypePOLR || t == TypeACK
 }
 
+// UpstreamType reports whether the packet b, unparsed, is of a type that
+// travels upstream: a cheap filter before Parse.
+func UpstreamType(b []byte) bool { return len(b) > 4 && b[4]&0xF0 == 0 && Type(b[4]).Upstream() }
+
 // Errors Parse returns; each wraps ErrMalformed or ErrChecksum.
 var (
 	ErrMalformed = errors.New("pgm: malformed packet")
