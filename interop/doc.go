@@ -40,6 +40,8 @@
 //	PKG_CONFIG_PATH=$D/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$D/lib" \
 //		go test -tags zmqdraft ./wsdraft
 //
-// interop/cmd/compare (a side-by-side performance comparison tool) also
-// lives in this module.
+// interop/cmd/compare (a side-by-side performance comparison tool),
+// interop/cmd/idlepeers (what idle peers cost zmqkit and libzmq) and
+// interop/cmd/crosscheck (the main module type-checked for other systems,
+// scripts/test.sh step 3) also live in this module.
 package interop

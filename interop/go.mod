@@ -7,6 +7,7 @@ require (
 	github.com/pebbe/zmq4 v1.4.0
 	github.com/zmqkit/zmqkit v0.0.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/tools v0.52.0
 )
 
 require (
@@ -23,6 +24,7 @@ require (
 	github.com/mdlayher/vsock v1.4.0 // indirect
 	github.com/oklog/run v1.1.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
