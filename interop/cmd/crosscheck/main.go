@@ -6,7 +6,11 @@
 // missing on one system, a build-tagged file that no longer fits, an
 // unused import) in a fraction of a cold cross-build's time, because it
 // generates no code: scripts/test.sh step 3 runs it for the targets no
-// test runs on, after one full build for the host.
+// test runs on, after one full build for the host. The one error of the
+// compiler's it adds to the type checker's is a function declared
+// without a body in a package with no assembly for the target ("missing
+// function body": an assembly kernel without its generic fallback), in
+// the packages of the module that holds -dir.
 //
 //	go run ./cmd/crosscheck -dir .. -targets windows/amd64,darwin/arm64 ./registry/external/... ./cmd/zmqkit-plugin-*/
 //
@@ -18,6 +22,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"go/ast"
 	"os"
 	"strings"
 	"time"
@@ -62,7 +67,7 @@ func main() {
 func check(dir, goos, goarch string, patterns []string) (int, []string, error) {
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps |
-			packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo,
+			packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule,
 		Dir: dir,
 		Env: append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly"),
 	}
@@ -75,11 +80,35 @@ func check(dir, goos, goarch string, patterns []string) (int, []string, error) {
 	}
 	var problems []string
 	n := 0
+	module := roots[0].Module
 	packages.Visit(roots, nil, func(p *packages.Package) {
 		n++
 		for _, e := range p.Errors {
 			problems = append(problems, fmt.Sprintf("%s: %v", p.PkgPath, e))
 		}
+		if module != nil && p.Module != nil && p.Module.Path == module.Path {
+			problems = append(problems, missingBodies(p)...)
+		}
 	})
 	return n, problems, nil
+}
+
+// missingBodies reports the functions p declares without a body when p
+// has no assembly file for the target, as the compiler does.
+func missingBodies(p *packages.Package) []string {
+	for _, f := range p.OtherFiles {
+		if strings.HasSuffix(f, ".s") {
+			return nil
+		}
+	}
+	var problems []string
+	for _, f := range p.Syntax {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body == nil {
+				problems = append(problems, fmt.Sprintf("%s: %v: missing function body: %s (no assembly for this target)",
+					p.PkgPath, p.Fset.Position(fd.Pos()), fd.Name.Name))
+			}
+		}
+	}
+	return problems
 }

@@ -1,0 +1,3 @@
+package kern
+
+func sum(a, b int) int

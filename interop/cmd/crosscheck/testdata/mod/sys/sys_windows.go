@@ -1,0 +1,4 @@
+package sys
+
+// Kind names the system's kind.
+const Kind = windowsKind
