@@ -73,10 +73,17 @@ type session struct {
 	lastPoll proto.Time
 	pollBuf  []byte
 	pollPkt  wire.Packet
-	wake     chan struct{}
-	done     chan struct{}
-	closed   bool
-	wg       sync.WaitGroup
+
+	// the sender's group packets of one protocol call, back to back in
+	// outBuf (ends at outEnd), sent together by flushOut
+	outBuf []byte
+	outEnd []int
+	outPkt [][]byte
+	batch  batcher
+	wake   chan struct{}
+	done   chan struct{}
+	closed bool
+	wg     sync.WaitGroup
 
 	// received messages not yet read: their frames' bodies back to back
 	// in qdata, the frames in qents from qhead on
@@ -218,6 +225,7 @@ func open(e endpoint, raw bool, r role, epStr string, st settings) (*session, er
 	s.mu.Lock()
 	if s.snd != nil {
 		s.snd.Start(s.now())
+		s.flushOut()
 	}
 	s.mu.Unlock()
 	s.wg.Add(2)
@@ -243,7 +251,40 @@ func unspecified(v6 bool) netip.Addr {
 // sessionNet is the proto.Net of a session.
 type sessionNet struct{ s *session }
 
-func (n sessionNet) SendGroup(pkt []byte) { n.send(pkt, n.s.ep.group) }
+func (n sessionNet) SendGroup(pkt []byte) {
+	s := n.s
+	if s.role != roleSender {
+		n.send(pkt, s.ep.group)
+		return
+	}
+	s.outBuf = append(s.outBuf, pkt...)
+	s.outEnd = append(s.outEnd, len(s.outBuf))
+	if len(s.outEnd) >= maxBatch {
+		s.flushOut()
+	}
+}
+
+// maxBatch bounds the packets a sender hands the kernel at once.
+const maxBatch = 64
+
+// flushOut sends the sender's pending group packets in one batch
+// (sendmmsg on Linux); s.mu is held.
+func (s *session) flushOut() {
+	if len(s.outEnd) == 0 {
+		return
+	}
+	s.outPkt = s.outPkt[:0]
+	start := 0
+	for _, end := range s.outEnd {
+		s.outPkt = append(s.outPkt, s.outBuf[start:end])
+		start = end
+	}
+	if err := s.data.writeBatch(&s.batch, s.outPkt, s.ep.group); err != nil {
+		s.sendErrs++
+	}
+	clear(s.outPkt)
+	s.outBuf, s.outEnd = s.outBuf[:0], s.outEnd[:0]
+}
 
 func (n sessionNet) SendTo(pkt []byte, to netip.Addr) {
 	if n.s.ep.local.Is6() && to.Is6() && to.IsLinkLocalUnicast() && to.Zone() == "" {
@@ -305,6 +346,7 @@ func (s *session) readLoop(c *pconn) {
 		var due proto.Time
 		if s.snd != nil {
 			s.snd.Handle(now, &p, from)
+			s.flushOut()
 			due = s.snd.Due()
 		} else {
 			s.rcv.Handle(now, &p, from)
@@ -403,6 +445,7 @@ func (s *session) tick() proto.Time {
 		s.pollUpstream()
 		full := s.snd.QueueFull()
 		next := s.snd.Tick(now)
+		s.flushOut()
 		if full && !s.snd.QueueFull() {
 			s.cond.Broadcast()
 		}
@@ -535,6 +578,7 @@ func (s *session) WriteFrame(body []byte, flags byte) error {
 		// the rest
 		s.pollUpstream()
 		s.snd.Tick(s.now())
+		s.flushOut()
 		if !s.snd.QueueFull() {
 			break
 		}
@@ -563,6 +607,7 @@ func (s *session) Flush() error {
 	s.pollUpstream()
 	full := s.snd.QueueFull()
 	next := s.snd.Tick(s.now())
+	s.flushOut()
 	if full && !s.snd.QueueFull() {
 		s.cond.Broadcast()
 	}
@@ -589,11 +634,13 @@ func (s *session) Close() error {
 		deadline := time.Now().Add(closeDrain)
 		for !s.snd.Idle() && time.Now().Before(deadline) {
 			next := s.snd.Tick(s.now())
+			s.flushOut()
 			s.mu.Unlock()
 			time.Sleep(min(max(time.Duration(next-s.now()), 100*time.Microsecond), 10*time.Millisecond))
 			s.mu.Lock()
 		}
 		s.snd.Close(s.now())
+		s.flushOut()
 	}
 
 	s.closed = true
