@@ -81,7 +81,7 @@ func (a *assembly) target(staging *Msg, size int) (dst []byte, inBuf bool) {
 	if n == 0 || cap(staging.buf)-n >= size {
 		return staging.buf, true
 	}
-	if size >= ownAlloc || n+size >= extFrame {
+	if size >= ownAlloc || int64(n)+int64(size) >= extFrame {
 		return nil, false
 	}
 	c := cap(staging.buf)
@@ -97,7 +97,7 @@ func (a *assembly) target(staging *Msg, size int) (dst []byte, inBuf bool) {
 func (a *assembly) add(staging *Msg, dst []byte, start int, inBuf bool) {
 	if inBuf {
 		staging.buf = dst
-		if len(dst) < extFrame {
+		if int64(len(dst)) < extFrame {
 			a.ends = append(a.ends, uint32(len(dst)))
 			return
 		}

@@ -14,8 +14,8 @@
 #      reason where intended, as CURVE's use of x/crypto's salsa20 and
 #      poly1305 packages)
 #   3. CGO_ENABLED=0 go build ./...      (the main module is pure Go),
-#      and type-checked for linux/arm64 and for darwin, windows, freebsd
-#      on amd64 and arm64 (interop/cmd/crosscheck)
+#      and type-checked for linux on arm64, 386 and arm and for darwin,
+#      windows, freebsd on amd64 and arm64 (interop/cmd/crosscheck)
 #   4. go test -race -count=1 ./...      (main module; includes the
 #      code-health tests: internal/codehealth fails on an exported
 #      identifier without a doc comment, examples/ runs every example
@@ -152,9 +152,9 @@ CGO_ENABLED=0 go build ./...
 # fallbacks on arm64), by interop/cmd/crosscheck: a few seconds a target,
 # where a cold cross-build of go-plugin and gRPC takes a minute and a half.
 (cd interop && go run ./cmd/crosscheck -dir .. \
-	-targets linux/arm64,darwin/amd64,darwin/arm64,windows/amd64,windows/arm64,freebsd/amd64,freebsd/arm64 ./...)
+	-targets linux/arm64,linux/386,linux/arm,darwin/amd64,darwin/arm64,windows/amd64,windows/arm64,freebsd/amd64,freebsd/arm64 ./...)
 echo "ok"
-passed "CGO_ENABLED=0 build (and type-checked for 7 other targets)"
+passed "CGO_ENABLED=0 build (and type-checked for 9 other targets)"
 fi
 
 if want 4; then
