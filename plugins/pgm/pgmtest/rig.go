@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Rig is two network namespaces joined by a veth pair, addressed
@@ -156,6 +157,33 @@ func (r *Rig) build() error {
 			if err := run("ip", append([]string{"-n", ns}, args...)...); err != nil {
 				return err
 			}
+		}
+	}
+	return r.waitUp()
+}
+
+// waitUp waits until both ends of the veth pair are operationally up.
+// Until the kernel's link watcher has seen the carrier (deferred work,
+// rate-limited to one run a second when links change often, as when
+// tests build rigs back to back), a device sends through a qdisc that
+// drops everything: a publisher's first packets would vanish, and a
+// subscriber joins a stream after its start without repairing what came
+// before (RFC 3208's late join), as TestPubSubAcrossRig saw under load.
+func (r *Rig) waitUp() error {
+	deadline := time.Now().Add(5 * time.Second)
+	for i, ns := range r.NS {
+		for {
+			out, err := exec.Command("ip", "-n", ns, "-o", "link", "show", "dev", r.Dev[i]).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("ip -n %s link show dev %s: %w: %s", ns, r.Dev[i], err, bytes.TrimSpace(out))
+			}
+			if bytes.Contains(out, []byte(" state UP ")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("pgmtest: %s in %s is not up after 5 s: %s", r.Dev[i], ns, bytes.TrimSpace(out))
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	return nil
