@@ -66,8 +66,8 @@
 // coder/websocket's per-message API costs a write system call and an
 // allocation per message (about 30 times slower at 64 B: see
 // BenchmarkFrames and BenchmarkCoder, and docs/performance.md). Over
-// loopback, PUSH/PULL zmqkit ↔ zmqkit ran at 2.4-7 times the throughput of
-// libzmq 4.3.4 ↔ libzmq 4.3.4 over ws, 1.6-3.9 times over wss
+// loopback, PUSH/PULL zmqkit ↔ zmqkit ran at 1.5-3.2 times the throughput of
+// libzmq 4.3.4 ↔ libzmq 4.3.4 over ws, 1.05-1.8 times over wss
 // (interop/cmd/compare -transports ws,wss).
 //
 // Peers tested in CI: libzmq 4.3.4 built with drafts, ws and wss
