@@ -32,6 +32,8 @@ type queue struct {
 	// arena (inproc queues without CONFLATE, queue_arena.go): one record
 	// per queued message. Without it, the ring holds every message.
 	arena  bool
+	deep   bool          // the arena was switched on by a deep ring (deepenLocked)
+	lead   int           // ring messages queued before that: read before the arena
 	chunks []*arenaChunk // the reader's first, the writer's last
 	rdRec  int           // records of chunks[0] already taken
 	wr     int           // bytes written in the last chunk
@@ -113,7 +115,7 @@ func (q *queue) setConflate() {
 		q.rbytes += s.Len()
 		q.addLocked()
 	}
-	q.arena, q.conflate = false, true
+	q.arena, q.deep, q.conflate = false, false, true
 	q.chunks, q.spare = nil, nil
 	q.count.Store(int64(q.n))
 	q.mu.Unlock()
@@ -243,6 +245,7 @@ func (q *queue) pushk(prefix, frames [][]byte, kind msgKind, force bool) bool {
 		q.mu.Unlock()
 		return false
 	}
+	q.deepenLocked()
 	if total, ok := q.inlineSize(prefix, frames); ok {
 		q.putInlineLocked(prefix, frames, total, kind)
 	} else {
@@ -272,6 +275,7 @@ func (q *queue) pushMsg(prefix [][]byte, m *Msg, skip int) bool {
 		q.mu.Unlock()
 		return false
 	}
+	q.deepenLocked()
 	if total, ok := q.inlineSize(nil, m.Frames[skip:]); ok && m.routingID == 0 && m.group == "" {
 		q.putInlineLocked(nil, m.Frames[skip:], total, kindData)
 	} else {
@@ -313,6 +317,7 @@ func (q *queue) pushSwap(m *Msg, force bool) bool {
 
 // putLocked queues m by copy (small) or move, leaving m empty.
 func (q *queue) putLocked(m *Msg) {
+	q.deepenLocked()
 	if total, ok := q.inlineSize(nil, m.Frames); ok && m.routingID == 0 && m.group == "" {
 		q.putInlineLocked(nil, m.Frames, total, m.kind)
 		keepStorage(m)
@@ -411,6 +416,9 @@ func (q *queue) popBatch(dst []Msg) int {
 		}
 		q.popped += uint64(k)
 	}
+	if q.deep && q.n == 0 {
+		q.arena, q.deep = false, false // moving is cheaper again
+	}
 	q.count.Store(int64(q.n))
 	var wake func()
 	if wasFull && q.n < q.hwm {
@@ -479,6 +487,10 @@ func (q *queue) drain() {
 	q.n = 0
 	q.rbytes = 0
 	q.drainArenaLocked()
+	q.lead = 0
+	if q.deep {
+		q.arena, q.deep = false, false
+	}
 	q.count.Store(0)
 	f := q.onWritable
 	if q.byteWait {

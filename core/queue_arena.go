@@ -24,7 +24,16 @@ import "encoding/binary"
 // connection's reader and writer already copy each message once between
 // the wire buffers and message storage; for them moving is cheaper than a
 // second copy (measured: tcp and ipc 64 B were 12-19% slower with an
-// arena, inproc 21% faster).
+// arena, inproc 21% faster) while the queue stays short. A queue whose
+// consumer falls behind (no HWM, or a high one, and a connection slower
+// than the sender: pgm's packer and rate limit) grows instead, and then
+// moving costs more than copying: every push finds no spare storage and
+// allocates, and the ring of message headers, full of pointers, is
+// copied as it doubles and scanned by the GC (a third of the CPU of a
+// 64 B epgm publisher). Such a queue switches to its arena once the ring
+// holds deepRing messages and no spare storage is left (deepenLocked),
+// and back once it is empty; the messages already in the ring are read
+// first (lead).
 //
 // An inline record is a uint32 header, payload | frames<<16 | kind<<24
 // (little endian), one uint16 length per frame, then the frames' bytes.
@@ -32,6 +41,7 @@ import "encoding/binary"
 // messages, so a claim of k records is found without reading them.
 
 const (
+	deepRing        = 1024    // ring messages before a queue turns to its arena
 	inlineMax       = 256     // largest payload (sum of frames) copied inline
 	inlineMaxFrames = 255     // most frames of an inline message
 	chunkSize       = 8 << 10 // arena chunk bytes
@@ -52,6 +62,13 @@ func (q *queue) useArena() {
 	q.mu.Lock()
 	q.arena = !q.conflate && q.n == 0
 	q.mu.Unlock()
+}
+
+// deepenLocked switches a deep queue to its arena (see above).
+func (q *queue) deepenLocked() {
+	if !q.arena && !q.conflate && q.rn >= deepRing && len(q.free) == 0 {
+		q.arena, q.deep, q.lead = true, true, q.rn
+	}
 }
 
 // inlineSize returns the payload size of prefix+frames, and whether the
@@ -109,9 +126,17 @@ func (q *queue) newChunk() *arenaChunk {
 // (only the consumer may, once it is done with what it claimed).
 func (q *queue) dropChunkLocked(spare bool) {
 	c := q.chunks[0]
-	copy(q.chunks, q.chunks[1:])
-	q.chunks[len(q.chunks)-1] = nil
-	q.chunks = q.chunks[:len(q.chunks)-1]
+	if n := len(q.chunks); n <= 16 {
+		// copied down, so that the array is reused
+		copy(q.chunks, q.chunks[1:])
+		q.chunks[n-1] = nil
+		q.chunks = q.chunks[:n-1]
+	} else {
+		// a deep queue's many: dropped from the front (appends move
+		// them to a new array now and then)
+		q.chunks[0] = nil
+		q.chunks = q.chunks[1:]
+	}
 	q.rdRec = 0
 	// keep as many as the HWM can fill, as the ring's free list does, so
 	// that a queue that fills and drains does not allocate
@@ -169,6 +194,16 @@ type arenaClaim struct {
 // messages among them into their places in dst; the inline ones are left
 // for copyOut.
 func (q *queue) claimLocked(dst []Msg) arenaClaim {
+	if q.lead > 0 { // queued in the ring before the arena was switched on
+		k := min(q.lead, len(dst))
+		for i := range k {
+			q.takeRingLocked(&dst[i])
+		}
+		q.lead -= k
+		q.n -= k
+		q.popped += uint64(k)
+		return arenaClaim{to: k}
+	}
 	c := q.chunks[0]
 	if q.rdRec == c.nrec { // the writer has moved on: c was read whole
 		q.dropChunkLocked(true)
@@ -193,6 +228,9 @@ func (q *queue) claimLocked(dst []Msg) arenaClaim {
 // storage dst already has.
 func (a arenaClaim) copyOut(dst []Msg) {
 	c := a.c
+	if c == nil {
+		return // ring messages only, moved already
+	}
 	start := 0
 	if a.from > 0 {
 		start = int(c.ends[a.from-1])

@@ -321,3 +321,120 @@ func TestArenaDrainDuringCopyOut(t *testing.T) {
 		}
 	}
 }
+
+// A ring queue whose consumer falls behind turns to its arena once deep
+// (deepRing messages, no spare storage) and back once empty; every message
+// comes out as it went in, in order, across the switches.
+func TestDeepQueueTurnsToArena(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	q := newTestQueue(0, false)
+	var model [][][]byte
+	seq := 0
+	push := func() {
+		nf := 1 + rng.Intn(2)
+		fr := make([][]byte, nf)
+		for i := range fr {
+			n := rng.Intn(100)
+			if rng.Intn(8) == 0 {
+				n = 300 + rng.Intn(1000) // moved through the ring
+			}
+			fr[i] = make([]byte, n)
+			for j := range fr[i] {
+				fr[i][j] = byte(seq + i + j)
+			}
+		}
+		seq++
+		if !q.push(nil, fr, kindData) {
+			t.Fatal("push refused")
+		}
+		model = append(model, fr)
+	}
+	dst := make([]Msg, 64)
+	pop := func() {
+		n := q.popBatch(dst[:1+rng.Intn(len(dst))])
+		if n == 0 && len(model) > 0 {
+			t.Fatalf("nothing popped with %d queued", len(model))
+		}
+		for i := 0; i < n; i++ {
+			want := model[i]
+			if len(dst[i].Frames) != len(want) {
+				t.Fatalf("%d frames, want %d", len(dst[i].Frames), len(want))
+			}
+			for j := range want {
+				if !bytes.Equal(dst[i].Frames[j], want[j]) {
+					t.Fatalf("message %d frame %d differs", i, j)
+				}
+			}
+		}
+		model = model[n:]
+	}
+	for cycle := 0; cycle < 4; cycle++ {
+		for range 3 * deepRing {
+			push()
+			if rng.Intn(64) == 0 {
+				pop()
+			}
+		}
+		if !q.arena || !q.deep {
+			t.Fatalf("cycle %d: %d queued, not in the arena", cycle, len(model))
+		}
+		for len(model) > 0 {
+			if rng.Intn(3) == 0 {
+				push()
+			}
+			pop()
+		}
+		if q.arena || q.deep || q.lead != 0 || q.size() != 0 {
+			t.Fatalf("cycle %d: empty queue: arena %v deep %v lead %d size %d", cycle, q.arena, q.deep, q.lead, q.size())
+		}
+	}
+	// drained while deep: back to the ring
+	for range 2 * deepRing {
+		push()
+	}
+	q.drain()
+	model = nil
+	if q.arena || q.deep || q.lead != 0 {
+		t.Fatalf("drained: arena %v deep %v lead %d", q.arena, q.deep, q.lead)
+	}
+	push()
+	pop()
+}
+
+// An unbounded queue filled faster than it is read, across the switches,
+// with the consumer copying out concurrently (run with -race).
+func TestDeepQueueConcurrent(t *testing.T) {
+	q := newTestQueue(0, false)
+	readable := make(chan struct{}, 1)
+	q.setOnReadable(func() {
+		select {
+		case readable <- struct{}{}:
+		default:
+		}
+	})
+	const n = 200000
+	go func() {
+		for i := range n {
+			size := 4 + i%300
+			f := bytes.Repeat([]byte{byte(i)}, size)
+			f[0], f[1], f[2] = byte(i), byte(i>>8), byte(i>>16)
+			q.push(nil, [][]byte{f}, kindData)
+		}
+	}()
+	dst := make([]Msg, 32)
+	for next := 0; next < n; {
+		k := q.popBatch(dst[:1+next%len(dst)])
+		if k == 0 {
+			<-readable
+			continue
+		}
+		for i := 0; i < k; i++ {
+			f := dst[i].Frames[0]
+			seq := int(f[0]) | int(f[1])<<8 | int(f[2])<<16
+			if seq != next || len(f) != 4+seq%300 || bytes.Count(f[3:], []byte{byte(seq)}) != len(f)-3 {
+				t.Fatalf("message %d (%d bytes) where %d was due", seq, len(f), next)
+			}
+			next++
+		}
+	}
+}
