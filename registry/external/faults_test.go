@@ -150,7 +150,10 @@ func TestHungPlugin(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	reg2, p := load(t, "tcp", external.Options{Replace: true, CallTimeout: 300 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
+	// IdleTimeout -1: a plugin idle for a second (a loaded machine between
+	// Load and the SIGSTOP) would stop by itself and Bind would start a
+	// fresh one
+	reg2, p := load(t, "tcp", external.Options{Replace: true, CallTimeout: 300 * time.Millisecond, MinBackoff: 10 * time.Millisecond, IdleTimeout: -1})
 	zctx2 := newCtx(t, reg2)
 	pid := p.Pid()
 	syscall.Kill(pid, syscall.SIGSTOP)
