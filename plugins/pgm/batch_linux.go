@@ -21,16 +21,11 @@ type batcher struct {
 // kernel takes them in, waiting (through the Go poller) while the socket
 // buffer is full.
 func (c *pconn) writeBatch(bt *batcher, pkts [][]byte, to netip.Addr) error {
-	var rc syscall.RawConn
+	rc := c.rc // kept by newPconn: SyscallConn allocates
+	if rc == nil {
+		return syscall.EBADF
+	}
 	var err error
-	if c.udp != nil {
-		rc, err = c.udp.SyscallConn()
-	} else {
-		rc, err = c.ip.SyscallConn()
-	}
-	if err != nil {
-		return err
-	}
 	var name *byte
 	var namelen uint32
 	if to.Is4() || to.Is4In6() {

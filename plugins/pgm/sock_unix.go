@@ -116,8 +116,9 @@ func join(fd int, e *endpoint) error {
 type pconn struct {
 	udp  *net.UDPConn
 	ip   *net.IPConn
-	port uint16 // epgm: the port every packet goes to
-	fdn  int
+	port uint16          // epgm: the port every packet goes to
+	fdn  int             // the descriptor, for tryRead
+	rc   syscall.RawConn // the same, through the Go poller, for writeBatch
 }
 
 func (c *pconn) read(b []byte) (int, netip.Addr, error) {
@@ -188,6 +189,7 @@ func newPconn(pc net.PacketConn, port uint16) *pconn {
 	}
 	if sc, ok := pc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
+			c.rc = rc
 			_ = rc.Control(func(fd uintptr) { c.fdn = int(fd) })
 		}
 	}
