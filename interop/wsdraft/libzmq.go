@@ -15,7 +15,10 @@ static int wsd_send(void *s, const void *data, size_t n, int flags, uint32_t rid
 	if (n > 0) memcpy(zmq_msg_data(&m), data, n);
 	if (rid != 0 && zmq_msg_set_routing_id(&m, rid) != 0) { zmq_msg_close(&m); return -1; }
 	if (group != NULL && zmq_msg_set_group(&m, group) != 0) { zmq_msg_close(&m); return -1; }
-	int rc = zmq_msg_send(&m, s, flags);
+	// The Go runtime's signals interrupt libzmq's blocking waits (EINTR):
+	// the message is still ours then, so send it again.
+	int rc;
+	do rc = zmq_msg_send(&m, s, flags); while (rc < 0 && errno == EINTR);
 	if (rc < 0) { int e = errno; zmq_msg_close(&m); errno = e; }
 	return rc;
 }
@@ -24,7 +27,8 @@ static int wsd_send(void *s, const void *data, size_t n, int flags, uint32_t rid
 static int wsd_recv(void *s, int flags, void **data, size_t *n, int *more, uint32_t *rid, char *group) {
 	zmq_msg_t m;
 	zmq_msg_init(&m);
-	int rc = zmq_msg_recv(&m, s, flags);
+	int rc;
+	do rc = zmq_msg_recv(&m, s, flags); while (rc < 0 && errno == EINTR);
 	if (rc < 0) { int e = errno; zmq_msg_close(&m); errno = e; return -1; }
 	*n = zmq_msg_size(&m);
 	*data = malloc(*n > 0 ? *n : 1);
@@ -39,10 +43,17 @@ static int wsd_recv(void *s, int flags, void **data, size_t *n, int *more, uint3
 }
 
 static int wsd_setint(void *s, int opt, int v) { return zmq_setsockopt(s, opt, &v, sizeof v); }
+
+static int wsd_ctx_term(void *c) {
+	int rc;
+	do rc = zmq_ctx_term(c); while (rc < 0 && errno == EINTR);
+	return rc;
+}
 */
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -112,8 +123,14 @@ func Has(capability string) bool {
 	return C.zmq_has(cs) != 0
 }
 
-func lastErr(op string) error {
-	return fmt.Errorf("libzmq %s: %w (%s)", op, syscall.Errno(C.zmq_errno()), C.GoString(C.zmq_strerror(C.zmq_errno())))
+// lastErr wraps the errno cgo captured right after the failed call, on
+// the thread that made it (a later C.zmq_errno may run on another).
+func lastErr(op string, err error) error {
+	var e syscall.Errno
+	if !errors.As(err, &e) {
+		return fmt.Errorf("libzmq %s: failed without errno", op)
+	}
+	return fmt.Errorf("libzmq %s: %w (%s)", op, e, C.GoString(C.zmq_strerror(C.int(e))))
 }
 
 // Ctx is a libzmq context.
@@ -124,8 +141,8 @@ func NewCtx() *Ctx { return &Ctx{C.zmq_ctx_new()} }
 
 // Term is zmq_ctx_term.
 func (c *Ctx) Term() error {
-	if C.zmq_ctx_term(c.p) != 0 {
-		return lastErr("ctx_term")
+	if rc, err := C.wsd_ctx_term(c.p); rc != 0 {
+		return lastErr("ctx_term", err)
 	}
 	return nil
 }
@@ -139,9 +156,9 @@ type Sock struct {
 
 // Socket is zmq_socket; linger is 0 and receives time out after 5 s.
 func (c *Ctx) Socket(typ int) (*Sock, error) {
-	p := C.zmq_socket(c.p, C.int(typ))
+	p, err := C.zmq_socket(c.p, C.int(typ))
 	if p == nil {
-		return nil, lastErr("socket")
+		return nil, lastErr("socket", err)
 	}
 	s := &Sock{p: p, Typ: typ}
 	_ = s.SetInt(OptLinger, 0)
@@ -155,18 +172,18 @@ func (s *Sock) Close() error {
 	if s.p == nil {
 		return nil
 	}
-	rc := C.zmq_close(s.p)
+	rc, err := C.zmq_close(s.p)
 	s.p = nil
 	if rc != 0 {
-		return lastErr("close")
+		return lastErr("close", err)
 	}
 	return nil
 }
 
 // SetInt sets an int option.
 func (s *Sock) SetInt(opt, v int) error {
-	if C.wsd_setint(s.p, C.int(opt), C.int(v)) != 0 {
-		return lastErr(fmt.Sprintf("setsockopt(%d)", opt))
+	if rc, err := C.wsd_setint(s.p, C.int(opt), C.int(v)); rc != 0 {
+		return lastErr(fmt.Sprintf("setsockopt(%d)", opt), err)
 	}
 	return nil
 }
@@ -179,8 +196,8 @@ func (s *Sock) SetBytes(opt int, v []byte) error {
 		defer C.free(cs)
 		ptr = cs
 	}
-	if C.zmq_setsockopt(s.p, C.int(opt), ptr, C.size_t(len(v))) != 0 {
-		return lastErr(fmt.Sprintf("setsockopt(%d)", opt))
+	if rc, err := C.zmq_setsockopt(s.p, C.int(opt), ptr, C.size_t(len(v))); rc != 0 {
+		return lastErr(fmt.Sprintf("setsockopt(%d)", opt), err)
 	}
 	return nil
 }
@@ -199,8 +216,8 @@ func (s *Sock) LastEndpoint() string {
 func (s *Sock) Bind(ep string) error {
 	cs := C.CString(ep)
 	defer C.free(unsafe.Pointer(cs))
-	if C.zmq_bind(s.p, cs) != 0 {
-		return lastErr("bind " + ep)
+	if rc, err := C.zmq_bind(s.p, cs); rc != 0 {
+		return lastErr("bind "+ep, err)
 	}
 	return nil
 }
@@ -209,8 +226,8 @@ func (s *Sock) Bind(ep string) error {
 func (s *Sock) Connect(ep string) error {
 	cs := C.CString(ep)
 	defer C.free(unsafe.Pointer(cs))
-	if C.zmq_connect(s.p, cs) != 0 {
-		return lastErr("connect " + ep)
+	if rc, err := C.zmq_connect(s.p, cs); rc != 0 {
+		return lastErr("connect "+ep, err)
 	}
 	return nil
 }
@@ -219,9 +236,9 @@ func (s *Sock) Connect(ep string) error {
 func (s *Sock) ConnectPeer(ep string) (uint32, error) {
 	cs := C.CString(ep)
 	defer C.free(unsafe.Pointer(cs))
-	id := C.zmq_connect_peer(s.p, cs)
+	id, err := C.zmq_connect_peer(s.p, cs)
 	if id == 0 {
-		return 0, lastErr("connect_peer " + ep)
+		return 0, lastErr("connect_peer "+ep, err)
 	}
 	return uint32(id), nil
 }
@@ -230,8 +247,8 @@ func (s *Sock) ConnectPeer(ep string) (uint32, error) {
 func (s *Sock) Join(group string) error {
 	cs := C.CString(group)
 	defer C.free(unsafe.Pointer(cs))
-	if C.zmq_join(s.p, cs) != 0 {
-		return lastErr("join")
+	if rc, err := C.zmq_join(s.p, cs); rc != 0 {
+		return lastErr("join", err)
 	}
 	return nil
 }
@@ -240,8 +257,8 @@ func (s *Sock) Join(group string) error {
 func (s *Sock) Leave(group string) error {
 	cs := C.CString(group)
 	defer C.free(unsafe.Pointer(cs))
-	if C.zmq_leave(s.p, cs) != 0 {
-		return lastErr("leave")
+	if rc, err := C.zmq_leave(s.p, cs); rc != 0 {
+		return lastErr("leave", err)
 	}
 	return nil
 }
@@ -277,8 +294,8 @@ func (s *Sock) send(b []byte, flags int, rid uint32, group string) error {
 		cg = C.CString(group)
 		defer C.free(unsafe.Pointer(cg))
 	}
-	if C.wsd_send(s.p, data, C.size_t(len(b)), C.int(flags), C.uint32_t(rid), cg) < 0 {
-		return lastErr("send")
+	if rc, err := C.wsd_send(s.p, data, C.size_t(len(b)), C.int(flags), C.uint32_t(rid), cg); rc < 0 {
+		return lastErr("send", err)
 	}
 	return nil
 }
@@ -297,8 +314,8 @@ func (s *Sock) recvFrame() (Frame, error) {
 	var more C.int
 	var rid C.uint32_t
 	var group [256]C.char
-	if C.wsd_recv(s.p, 0, &data, &n, &more, &rid, &group[0]) != 0 {
-		return Frame{}, lastErr("recv")
+	if rc, err := C.wsd_recv(s.p, 0, &data, &n, &more, &rid, &group[0]); rc != 0 {
+		return Frame{}, lastErr("recv", err)
 	}
 	defer C.free(data)
 	return Frame{Body: C.GoBytes(data, C.int(n)), More: more != 0, RoutingID: uint32(rid),

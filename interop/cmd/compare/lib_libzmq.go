@@ -22,6 +22,20 @@ static long long cmp_now_ns(void) {
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+// cmp_send and cmp_recv retry when a signal of the Go runtime interrupts
+// libzmq's wait (EINTR): the message is untouched then.
+static int cmp_send(zmq_msg_t *m, void *s) {
+	int rc;
+	do rc = zmq_msg_send(m, s, 0); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
+
+static int cmp_recv(zmq_msg_t *m, void *s) {
+	int rc;
+	do rc = zmq_msg_recv(m, s, 0); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
+
 // cmp_curve makes s a CURVE server (bind side) or client with the keys
 // of the compare command (the ones libzmq's perf tools use).
 static int cmp_curve(void *s, int server, const char *srvpub, const char *srvsec, const char *clipub, const char *clisec) {
@@ -77,11 +91,11 @@ static void *cmp_open(void *ctx, int type, const char *ep, int bind, int curve,
 static int cmp_thr_recv(void *s, size_t size, int count, long long *elapsed) {
 	zmq_msg_t msg;
 	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+	if (cmp_recv(&msg, s) < 0) return -zmq_errno();
 	if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
 	long long start = cmp_now_ns();
 	for (int i = 1; i < count; i++) {
-		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (cmp_recv(&msg, s) < 0) return -zmq_errno();
 		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
 	}
 	*elapsed = cmp_now_ns() - start;
@@ -93,7 +107,7 @@ static int cmp_thr_send(void *s, size_t size, int count) {
 	zmq_msg_t msg;
 	for (int i = 0; i < count; i++) {
 		if (zmq_msg_init_size(&msg, size) != 0) return -zmq_errno();
-		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
+		if (cmp_send(&msg, s) < 0) return -zmq_errno();
 		zmq_msg_close(&msg);
 	}
 	return 0;
@@ -103,9 +117,9 @@ static int cmp_lat_serve(void *s, size_t size, int count) {
 	zmq_msg_t msg;
 	zmq_msg_init(&msg);
 	for (int i = 0; i < count; i++) {
-		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (cmp_recv(&msg, s) < 0) return -zmq_errno();
 		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
-		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
+		if (cmp_send(&msg, s) < 0) return -zmq_errno();
 	}
 	zmq_msg_close(&msg);
 	return 0;
@@ -116,8 +130,8 @@ static int cmp_lat_client(void *s, size_t size, int count, long long *elapsed) {
 	if (zmq_msg_init_size(&msg, size) != 0) return -zmq_errno();
 	long long start = cmp_now_ns();
 	for (int i = 0; i < count; i++) {
-		if (zmq_msg_send(&msg, s, 0) < 0) return -zmq_errno();
-		if (zmq_msg_recv(&msg, s, 0) < 0) return -zmq_errno();
+		if (cmp_send(&msg, s) < 0) return -zmq_errno();
+		if (cmp_recv(&msg, s) < 0) return -zmq_errno();
 		if (zmq_msg_size(&msg) != size) return CMP_BADSIZE;
 	}
 	*elapsed = cmp_now_ns() - start;
