@@ -239,6 +239,7 @@ func TestCatInterrupt(t *testing.T) {
 	// A sender whose messages cannot leave (no peer) ends within a second
 	// of Ctrl-C, saying what it could not deliver, with status 1.
 	push := startPipe(t, "zmqkit", "cat", "push", "-c", tcpEP(t))
+	push.waitCatching(syscall.SIGINT)
 	push.stdin.WriteString("a\nb\n")
 	time.Sleep(300 * time.Millisecond)
 	t0 = time.Now()

@@ -167,6 +167,35 @@ func TestHungPlugin(t *testing.T) {
 	}
 }
 
+// A Bind made while the plugin process is dying (killed, its end not yet
+// seen) binds in the next process instead of failing: nothing was bound
+// in the dead one.
+func TestBindAsPluginDies(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("kills the plugin process with SIGKILL (Linux)")
+	}
+	reg, p := load(t, "tcp", external.Options{MinBackoff: time.Millisecond, IdleTimeout: -1})
+	zctx := newCtx(t, reg)
+	for i := range 5 {
+		keep := sock(t, zctx, core.PULL) // keeps a process running
+		if err := keep.Bind("tcp://127.0.0.1:*"); err != nil {
+			t.Fatalf("round %d: first Bind: %v", i, err)
+		}
+		pid := p.Pid()
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		s := sock(t, zctx, core.PULL)
+		if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+			t.Fatalf("round %d: Bind right after kill -9: %v", i, err)
+		}
+		if p.Pid() == pid {
+			t.Fatalf("round %d: bound in the killed process %d", i, pid)
+		}
+		waitGone(t, pid, "after kill -9")
+	}
+}
+
 // Binaries that are not zmqkit plugins fail Load at once with an error
 // naming them; so do a checksum mismatch and a protocol version mismatch.
 func TestLoadErrors(t *testing.T) {

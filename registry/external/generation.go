@@ -36,10 +36,23 @@ type generation struct {
 	expected bool
 }
 
+// isDead reports whether the process ended: marked by watch, or seen
+// ended and not yet marked (a caller must not pick g in between).
 func (g *generation) isDead() bool {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.dead
+	dead := g.dead
+	g.mu.Unlock()
+	if dead {
+		return true
+	}
+	select {
+	case <-g.exited:
+		return true
+	case <-g.side.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // track registers c to be closed when the process ends; false when it
@@ -127,6 +140,17 @@ func (g *generation) call(ctx context.Context, method string, req, rep any, boun
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("external: %s: %s: %w", g.p.opts.Name, method, ctx.Err())
+	}
+	if status.Code(err) == codes.Unavailable {
+		// the connection to the process broke: it is ending (killed,
+		// crashed), and says so in a moment
+		t := time.NewTimer(time.Second)
+		select {
+		case <-g.exited:
+		case <-g.side.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	select {
 	case <-g.exited:

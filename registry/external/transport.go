@@ -80,19 +80,28 @@ func (a *transportAdapter) Listen(ctx context.Context, scheme, addr string, cfg 
 	if cfg != nil {
 		l.hook = cfg.Hook
 	}
-	g, err := a.p.acquire(ctx)
-	if err != nil {
-		return nil, err
+	for retried := false; ; retried = true {
+		g, err := a.p.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.hookID = a.p.addHook(l.hook)
+		id, ep, err := l.listen(ctx, g, addr, true)
+		if err != nil {
+			a.p.dropHook(l.hookID)
+			a.p.release()
+			if !retried && errors.Is(err, ErrPluginDown) && ctx.Err() == nil {
+				// the process ended as the call went out (acquired just
+				// before its end was seen): nothing is bound in it, so
+				// bind in the next one
+				continue
+			}
+			return nil, err
+		}
+		l.g, l.id, l.endpoint = g, id, ep
+		break
 	}
-	l.hookID = a.p.addHook(l.hook)
-	id, ep, err := l.listen(ctx, g, addr, true)
-	if err != nil {
-		a.p.dropHook(l.hookID)
-		a.p.release()
-		return nil, err
-	}
-	l.g, l.id, l.endpoint = g, id, ep
-	l.addr = strings.TrimPrefix(ep, scheme+"://")
+	l.addr = strings.TrimPrefix(l.endpoint, scheme+"://")
 	return l, nil
 }
 

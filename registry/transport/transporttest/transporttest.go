@@ -27,7 +27,7 @@ import (
 )
 
 // timeout bounds every wait of the suite.
-const timeout = 5 * time.Second
+const timeout = 20 * time.Second
 
 // Factory describes a transport under test.
 type Factory struct {
