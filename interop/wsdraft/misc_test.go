@@ -215,12 +215,19 @@ func TestSecurity(t *testing.T) {
 func TestHeartbeats(t *testing.T) {
 	forEach(t, func(t *testing.T, tr transport, zb bool) {
 		hb := core.WithHeartbeat(50*time.Millisecond, 0, 250*time.Millisecond)
-		z, l := pair(t, tr, zb, core.PULL, []core.Option{hb}, PUSH, func(s *Sock) {
-			must(t, s.SetInt(OptHeartbeatIvl, 50))
-			must(t, s.SetInt(OptHeartbeatTimeout, 250))
-		})
+		// the events are watched before the connection exists (its
+		// HANDSHAKE_SUCCEEDED could come first)
+		z := zsock(t, zctx(t), core.PULL, tr.zopts(zb, hb)...)
 		ev, err := z.WatchEvents(t.Context(), core.EventDisconnected|core.EventHandshakeSucceeded)
 		must(t, err)
+		l := lsock(t, PUSH)
+		must(t, l.SetInt(OptHeartbeatIvl, 50))
+		must(t, l.SetInt(OptHeartbeatTimeout, 250))
+		if zb {
+			tr.lconnect(t, l, tr.zbind(t, z))
+		} else {
+			must(t, z.Connect(tr.lbind(t, l)))
+		}
 		must(t, l.Send([]byte("first")))
 		zrecv(t, z)
 		select {
