@@ -80,9 +80,10 @@ type engine struct {
 	pipe     *pipe
 
 	wake chan struct{} // writer: out queue became readable / command queued
-	// The writer goroutine runs while there is something to write (or
-	// heartbeats to time) and ends when idle: an idle connection has only
-	// its reader, parked in the kernel's read, and no write buffers.
+	// The writer goroutine runs while there is something to write and ends
+	// when idle: an idle connection has only its reader, parked in the
+	// kernel's read, and no write buffers (heartbeats start a writer when
+	// one is due).
 	wstate atomic.Int32  // wOff, wIdle, wRunning, wClosed
 	wexit  chan struct{} // a writer goroutine ended
 	rwake  chan struct{} // reader: in queue has room again
@@ -91,6 +92,8 @@ type engine struct {
 
 	idle     atomic.Bool
 	recvSeen atomic.Uint64 // frames received, for heartbeats
+	hb       *heartbeat    // the writers' (made by the first one)
+	hbDue    atomic.Bool   // hb's timer expired: the next writer fires it
 
 	cmdMu    sync.Mutex
 	cmds     [][]byte      // command bodies waiting for the writer
@@ -111,6 +114,7 @@ type engine struct {
 	scratch3 []byte
 	batch    []Msg
 	wbufp    *[]byte // wbuf's pooled storage, while the writer runs
+	wsmall   bool    // wbuf is small (cmdWriteBuf): commands only so far
 	batchp   *[]Msg  // batch's, likewise
 
 	asm assembly // the message being assembled (reader)
@@ -511,6 +515,9 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 	e.monitorEnd(classify(err, false), false, false)
 	e.stop()
 	e.waitWriter()
+	if e.hb != nil {
+		e.hb.stop() // no writer runs or starts now: hb is ours
+	}
 
 	e.detach(p)
 	return classify(err, false)
@@ -789,8 +796,7 @@ func (e *engine) armTTL(d time.Duration) {
 }
 
 // writeLoop is the writer goroutine: it writes until there is nothing
-// left to write, then gives its buffers back and ends, unless heartbeats
-// keep it (see wstate).
+// left to write, then gives its buffers back and ends (see wstate).
 func (e *engine) writeLoop() {
 	for {
 		idle := e.writeRun()
@@ -828,8 +834,21 @@ var writeBatchPool = sync.Pool{New: func() any {
 	return &b
 }}
 
-func (e *engine) takeWriteBuffers() {
-	e.wbufp = bufpool.Get(e.opts.OutBatchSize + 1024)
+// cmdWriteBuf is the size of the buffer of a writer run that starts with
+// commands only (a heartbeat's PING, PONGs, subscriptions): no need for
+// OutBatchSize octets to send a few dozen (thousands of peers pinged at
+// once would take as many large buffers).
+const cmdWriteBuf = 512
+
+// takeWriteBuffers lends the writer its buffers: small ones for commands
+// only (see cmdWriteBuf), else a batch buffer of OutBatchSize.
+func (e *engine) takeWriteBuffers(small bool) {
+	size := e.opts.OutBatchSize + 1024
+	if small {
+		size = cmdWriteBuf
+	}
+	e.wsmall = small
+	e.wbufp = bufpool.Get(size)
 	e.wbuf = (*e.wbufp)[:0]
 	e.batchp = writeBatchPool.Get().(*[]Msg)
 	e.batch = *e.batchp
@@ -849,14 +868,24 @@ func (e *engine) releaseWriteBuffers() {
 	e.wbuf, e.wbufp, e.batch, e.batchp = nil, nil, nil, nil
 }
 
+// heartbeatDue runs when the heartbeat timer expires: a writer (this
+// one started, or the one running) fires the heartbeat.
+func (e *engine) heartbeatDue() {
+	e.hbDue.Store(true)
+	e.signalWriter()
+}
+
 // writeRun batches queued messages and commands into few writes, and
-// runs the heartbeat timers. It returns true when there is nothing left
-// to write (and no heartbeat armed), false when the connection ended.
+// fires heartbeats that came due. It returns true when there is nothing
+// left to write, false when the connection ended.
 func (e *engine) writeRun() bool {
 	e.bw, _ = e.conn.(transport.Buffers)
 
-	hb := newHeartbeat(e)
-	defer hb.stop()
+	if e.hb == nil {
+		e.hb = newHeartbeat(e)
+	}
+	hb := e.hb
+	wroteData := false
 	var linger *time.Timer
 	defer func() {
 		if linger != nil {
@@ -866,7 +895,11 @@ func (e *engine) writeRun() bool {
 
 	for {
 		if e.batchp == nil {
-			e.takeWriteBuffers()
+			e.takeWriteBuffers(e.pipe.out.empty())
+		}
+		if e.hbDue.Load() && e.hbDue.CompareAndSwap(true, false) && !hb.fire() {
+			e.fail(errHeartbeatTimeout)
+			return false
 		}
 		// not idle from before the pop until the batch is written: linger
 		// (pipe.pendingOut) reads the queue first, then this flag
@@ -935,7 +968,16 @@ func (e *engine) writeRun() bool {
 			e.fail(err)
 			return false
 		}
-		if n > 0 || len(cmds) > 0 {
+		if n > 0 {
+			wroteData = true
+			if e.wsmall {
+				// messages came after a start with commands only, and
+				// all is written: the next round takes the large buffer
+				e.releaseWriteBuffers()
+			}
+			continue
+		}
+		if len(cmds) > 0 {
 			continue
 		}
 		e.idle.Store(true)
@@ -943,35 +985,27 @@ func (e *engine) writeRun() bool {
 			e.idle.Store(false)
 			continue
 		}
-		if !hb.armed() {
-			// stay a little for more (a busy connection would otherwise
-			// start a writer per message), then end; the buffers go back
-			// meanwhile (a burst to many peers leaves as many writers
-			// waiting)
-			e.releaseWriteBuffers()
-			if linger == nil {
-				linger = time.NewTimer(writerLinger)
-			} else {
-				linger.Reset(writerLinger)
-			}
-			select {
-			case <-e.wake:
-				continue
-			case <-e.done:
-				return false
-			case <-linger.C:
-				return true
-			}
+		// the buffers go back while waiting (a burst to many peers leaves
+		// as many writers waiting)
+		e.releaseWriteBuffers()
+		if !wroteData {
+			// commands only (heartbeats, PONGs, subscriptions): end now
+			return true
+		}
+		// after data stay a little for more (a busy connection would
+		// otherwise start a writer per message), then end
+		if linger == nil {
+			linger = time.NewTimer(writerLinger)
+		} else {
+			linger.Reset(writerLinger)
 		}
 		select {
 		case <-e.wake:
-		case <-hb.c():
-			if !hb.fire() {
-				e.fail(errHeartbeatTimeout)
-				return false
-			}
+			continue
 		case <-e.done:
 			return false
+		case <-linger.C:
+			return true
 		}
 	}
 }

@@ -553,7 +553,8 @@ func TestFrameNoHandshakeMode(t *testing.T) {
 // commands otherwise; a silent peer is dropped after HEARTBEAT_TIMEOUT.
 func TestFrameHeartbeat(t *testing.T) {
 	e := cfNewEnv(t, "frame")
-	hb := core.WithHeartbeat(20*time.Millisecond, 0, 100*time.Millisecond)
+	// a timeout well above a loaded machine's scheduling stalls
+	hb := core.WithHeartbeat(20*time.Millisecond, 0, 300*time.Millisecond)
 	t.Run("transport pings", func(t *testing.T) {
 		ep := mfEP("mfmech")
 		d := e.sock(core.DEALER, hb)
@@ -566,7 +567,7 @@ func TestFrameHeartbeat(t *testing.T) {
 		r.ready("DEALER")
 		cfWaitFor(t, 5*time.Second, "transport pings", func() bool { return transporttest.PingsOf(r.c) >= 3 })
 		r.nothing(50 * time.Millisecond) // no ZMTP PING commands
-		noEvent(t, ev, 200*time.Millisecond, core.EventDisconnected)
+		noEvent(t, ev, 700*time.Millisecond, core.EventDisconnected)
 	})
 	t.Run("silent peer dropped", func(t *testing.T) {
 		for _, scheme := range []string{"mfmech", "mfrid"} {
@@ -613,7 +614,7 @@ func TestFrameHeartbeat(t *testing.T) {
 			b := e.connected(core.PAIR, ep, hb)
 			cfSend(t, b, "x")
 			cfExpectFrames(t, cfRecv(t, a), "x")
-			noEvent(t, ev, 300*time.Millisecond, core.EventDisconnected) // the peers answer
+			noEvent(t, ev, 700*time.Millisecond, core.EventDisconnected) // the peers answer
 		}
 	})
 }

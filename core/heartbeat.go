@@ -10,11 +10,16 @@ import (
 // arrives within HEARTBEAT_TIMEOUT of a PING, or within the TTL the peer
 // announced in its own PING. A frame connection with pings of its own
 // (transport.Pinger: WebSocket) gets those instead of ZMTP PINGs.
+//
+// The engine keeps it across writer runs; no goroutine waits for it. Its
+// timer only flags the engine (heartbeatDue) and starts a writer, which
+// calls fire: an idle connection with heartbeats has its reader and a
+// runtime timer, as one without has its reader only.
 type heartbeat struct {
 	e        *engine
 	ivl      time.Duration
 	timeout  time.Duration
-	timer    *time.Timer
+	timer    *time.Timer // time.AfterFunc(…, e.heartbeatDue)
 	nextPing time.Time
 	pingDue  time.Time
 	pingSeen uint64
@@ -34,13 +39,6 @@ func newHeartbeat(e *engine) *heartbeat {
 		h.ivl = 0
 	}
 	return h
-}
-
-func (h *heartbeat) c() <-chan time.Time {
-	if h.timer == nil {
-		return nil
-	}
-	return h.timer.C
 }
 
 func (h *heartbeat) stop() {
@@ -74,7 +72,7 @@ func (h *heartbeat) reset() {
 		d = 0
 	}
 	if h.timer == nil {
-		h.timer = time.NewTimer(d)
+		h.timer = time.AfterFunc(d, h.e.heartbeatDue)
 	} else {
 		h.timer.Reset(d)
 	}
@@ -116,7 +114,3 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(ks)
 	return ks
 }
-
-// armed reports whether a heartbeat deadline is being timed: the writer
-// then stays to time it.
-func (h *heartbeat) armed() bool { return h.timer != nil }

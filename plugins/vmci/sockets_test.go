@@ -370,8 +370,10 @@ func scenarioConnRefused(t *testing.T, w world) {
 }
 
 func scenarioHeartbeats(t *testing.T, w world) {
-	rep := sock(t, w.host, core.REP, core.WithHeartbeat(20*time.Millisecond, 0, 100*time.Millisecond))
-	req := sock(t, w.guest, core.REQ, core.WithHeartbeat(20*time.Millisecond, 0, 100*time.Millisecond))
+	// a timeout well above a loaded machine's scheduling stalls
+	hb := core.WithHeartbeat(20*time.Millisecond, 0, 300*time.Millisecond)
+	rep := sock(t, w.host, core.REP, hb)
+	req := sock(t, w.guest, core.REQ, hb)
 	evs, err := req.WatchEvents(ctx(t), core.EventDisconnected)
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +385,7 @@ func scenarioHeartbeats(t *testing.T, w world) {
 	select {
 	case e := <-evs:
 		t.Fatalf("disconnected while idle: %+v", e)
-	case <-time.After(400 * time.Millisecond):
+	case <-time.After(time.Second):
 	}
 	send(t, rep, "b")
 	recv(t, req, "b")

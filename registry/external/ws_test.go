@@ -133,7 +133,7 @@ func TestWSSockets(t *testing.T) {
 	})
 	t.Run("WebSocket pings keep the connection", func(t *testing.T) {
 		wsModes(t, func(e *frameEnv) string {
-			hb := core.WithHeartbeat(20*time.Millisecond, 0, 150*time.Millisecond)
+			hb := core.WithHeartbeat(20*time.Millisecond, 0, 300*time.Millisecond)
 			a := e.sock(core.PAIR, hb)
 			ev, _ := a.WatchEvents(tctx(e.t), core.EventAll)
 			if err := a.Bind("ws://127.0.0.1:*/hb"); err != nil {
@@ -145,7 +145,7 @@ func TestWSSockets(t *testing.T) {
 			}
 			send(e.t, b, "x")
 			got := recvText(e.t, a)
-			noEventWithin(e.t, ev, 600*time.Millisecond, core.EventDisconnected)
+			noEventWithin(e.t, ev, time.Second, core.EventDisconnected)
 			return got
 		})
 	})

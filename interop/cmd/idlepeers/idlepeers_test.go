@@ -18,14 +18,21 @@ func TestMain(m *testing.M) {
 
 // TestSmall runs the measurement with 200 peers on zmqkit and, when it is
 // built in, libzmq: every library gives a row, and zmqkit's idle peers
-// take one goroutine each (the reader).
+// take one goroutine each (the reader), with heartbeats too (a heartbeat's
+// timer starts a writer that sends the PING and ends).
 func TestSmall(t *testing.T) {
+	for _, hb := range []string{"0s", "100ms"} {
+		t.Run("heartbeat="+hb, func(t *testing.T) { small(t, hb) })
+	}
+}
+
+func small(t *testing.T, hb string) {
 	libs := "zmqkit"
 	if servers["libzmq"] != nil {
 		libs += ",libzmq"
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"-n", "200", "-libs", libs}, &out, &errb); code != 0 {
+	if code := run([]string{"-n", "200", "-libs", libs, "-heartbeat", hb}, &out, &errb); code != 0 {
 		t.Fatalf("idlepeers exited %d: %s", code, errb.String())
 	}
 	t.Logf("\n%s", out.String())
@@ -57,7 +64,7 @@ func BenchmarkIdlePeers(b *testing.B) {
 		}
 		b.Run(lib, func(b *testing.B) {
 			n := max(b.N, 1000)
-			r, err := measure(lib, n)
+			r, err := measure(lib, n, 0)
 			if err != nil {
 				b.Fatal(err)
 			}

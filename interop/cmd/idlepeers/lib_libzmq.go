@@ -29,6 +29,10 @@ func (l *libzmqServer) bind() (string, error) {
 	}
 	l.s = s
 	s.SetLinger(0)
+	if hb := heartbeat(); hb > 0 {
+		s.SetHeartbeatIvl(hb)
+		s.SetHeartbeatTimeout(heartbeatTimeout)
+	}
 	if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
 		return "", err
 	}

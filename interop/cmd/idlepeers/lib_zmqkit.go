@@ -17,7 +17,11 @@ type zmqkitServer struct {
 func newZmqkit() server { return &zmqkitServer{ctx: core.NewContext()} }
 
 func (z *zmqkitServer) bind() (string, error) {
-	s, err := z.ctx.NewSocket(core.ROUTER, core.WithLinger(0))
+	opts := []core.Option{core.WithLinger(0)}
+	if hb := heartbeat(); hb > 0 {
+		opts = append(opts, core.WithHeartbeat(hb, 0, heartbeatTimeout))
+	}
+	s, err := z.ctx.NewSocket(core.ROUTER, opts...)
 	if err != nil {
 		return "", err
 	}

@@ -8,6 +8,12 @@
 //	go run ./cmd/idlepeers -n 10000
 //	go run ./cmd/idlepeers -n 500 -libs zmqkit
 //
+// With -heartbeat IVL the ROUTER sends a PING every IVL to each peer (the
+// peers never answer; the timeout is an hour), so the figures include what
+// heartbeats cost an idle connection.
+//
+//	go run ./cmd/idlepeers -n 10000 -heartbeat 1s
+//
 // Only the server side is measured: each figure is the child's after the
 // peers connected minus before, over N. Each peer costs two descriptors on
 // one host, so both processes raise RLIMIT_NOFILE to its hard limit.
@@ -27,7 +33,19 @@ import (
 	"time"
 )
 
-const childEnv = "ZMQKIT_IDLEPEERS_CHILD"
+const (
+	childEnv     = "ZMQKIT_IDLEPEERS_CHILD"
+	heartbeatEnv = "ZMQKIT_IDLEPEERS_HEARTBEAT" // the child's HEARTBEAT_IVL (a Go duration)
+)
+
+// heartbeat is the ROUTER's HEARTBEAT_IVL in the child (0: none); its
+// HEARTBEAT_TIMEOUT is an hour, as the peers never answer.
+func heartbeat() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(heartbeatEnv))
+	return d
+}
+
+const heartbeatTimeout = time.Hour
 
 // server is a ROUTER in the child: bind returns its endpoint, echo
 // receives n messages and sends each back to its peer.
@@ -83,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 10000, "idle peers")
 	libs := fs.String("libs", "zmqkit,libzmq", "ROUTERs to measure (zmqkit, libzmq)")
+	hb := fs.Duration("heartbeat", 0, "the ROUTER's HEARTBEAT_IVL (0: no heartbeats)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -97,7 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "idlepeers: library %q is not built in\n", lib)
 			return 2
 		}
-		r, err := measure(lib, *n)
+		r, err := measure(lib, *n, *hb)
 		if err != nil {
 			fmt.Fprintf(stderr, "idlepeers: %s: %v\n", lib, err)
 			return 1
@@ -109,14 +128,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // measure runs lib's ROUTER in a child and n peers against it.
-func measure(lib string, n int) (result, error) {
+func measure(lib string, n int, hb time.Duration) (result, error) {
 	res := result{lib: lib, n: n}
 	exe, err := os.Executable()
 	if err != nil {
 		return res, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+lib)
+	cmd.Env = append(os.Environ(), childEnv+"="+lib, heartbeatEnv+"="+hb.String())
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -193,7 +212,11 @@ func measure(lib string, n int) (result, error) {
 	}
 	for i, c := range conns {
 		c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		if _, body, err := readFrame(c); err != nil || string(body) != "ping "+strconv.Itoa(i) {
+		fl, body, err := readFrame(c)
+		for err == nil && fl&0x04 != 0 { // PINGs (-heartbeat)
+			fl, body, err = readFrame(c)
+		}
+		if err != nil || string(body) != "ping "+strconv.Itoa(i) {
 			return res, fmt.Errorf("peer %d: reply %q, %v", i, body, err)
 		}
 	}
