@@ -239,8 +239,7 @@ func TestDraftScatterGather(t *testing.T) {
 		scatter, ep := e.bound(core.SCATTER)
 		g1 := e.connected(core.GATHER, ep)
 		g2 := e.connected(core.GATHER, ep)
-		cfWaitFor(t, 5*time.Second, "two gathers", func() bool { return true })
-		cfSettle()
+		cfWaitFor(t, 10*time.Second, "two gathers", func() bool { return core.Peers(scatter) == 2 })
 		for i := 0; i < 4; i++ {
 			cfSend(t, scatter, fmt.Sprint(i))
 		}

@@ -237,9 +237,6 @@ func cfExpectErr(t *testing.T, err, target error) {
 	}
 }
 
-// settle gives asynchronous connections time to finish.
-func cfSettle() { time.Sleep(150 * time.Millisecond) }
-
 // cfWaitFor polls cond until true or d expires.
 func cfWaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()

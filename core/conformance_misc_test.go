@@ -74,7 +74,7 @@ func TestConformancePushBlocksAtHWM(t *testing.T) {
 					t.Fatalf("only %d sent before EAGAIN, SNDHWM is %d", sent, tc.snd)
 				}
 				for i := 0; i < sent; i++ {
-					f, ok := cfTryRecv(pull, 3*time.Second)
+					f, ok := cfTryRecv(pull, 10*time.Second) // a bound: 50 MiB queued, -race, a loaded machine
 					if !ok || f[0] != fmt.Sprint(i) {
 						t.Fatalf("message %d of %d: %q %v", i, sent, f, ok)
 					}

@@ -85,7 +85,8 @@ func inboundFairQueue(t *testing.T, e *cfEnv, recvT, sendT core.SocketType) {
 			cfSend(t, s, fmt.Sprintf("%d", i), fmt.Sprint(j))
 		}
 	}
-	cfSettle()
+	// every message waits at the receiver before the first is taken
+	cfWaitFor(t, 10*time.Second, "all messages queued at the receiver", func() bool { return core.QueuedIn(r) >= n*k })
 	last := map[string]int{}
 	for w := 0; w < k; w++ {
 		window := map[string]bool{}

@@ -512,14 +512,17 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 		p.subscribeAll()
 	}
 	err := read()
-	e.monitorEnd(classify(err, false), false, false)
+	local := e.doneClosed()
 	e.stop()
 	e.waitWriter()
 	if e.hb != nil {
 		e.hb.stop() // no writer runs or starts now: hb is ours
 	}
-
 	e.detach(p)
+	// DISCONNECTED only once no writer of this connection can take a
+	// message: one sent when the event is seen waits in the pipe for the
+	// next connection (as in libzmq, where the engine is gone by then)
+	e.monitorEndStopped(classify(err, false), false, false, local)
 	return classify(err, false)
 }
 

@@ -104,6 +104,12 @@ func (e *engine) monitorReady() {
 // rawConn says the connection has no mechanism (STREAM); its caller has
 // already ruled out a local stop.
 func (e *engine) monitorEnd(err error, handshake, rawConn bool) {
+	e.monitorEndStopped(err, handshake, rawConn, e.doneClosed())
+}
+
+// monitorEndStopped is monitorEnd for an engine stopped since: whether it
+// was stopped locally was decided before.
+func (e *engine) monitorEndStopped(err error, handshake, rawConn, stoppedLocally bool) {
 	const watched = EventDisconnected | EventHandshakeFailedNoDetail |
 		EventHandshakeFailedProtocol | EventHandshakeFailedAuth
 	if !e.sock.monitored(watched) {
@@ -113,7 +119,7 @@ func (e *engine) monitorEnd(err error, handshake, rawConn bool) {
 		// the raw engine decided itself that the peer is gone
 	} else if f := e.fault.Load(); f != nil {
 		err = f.err
-	} else if e.doneClosed() {
+	} else if stoppedLocally {
 		return // stopped locally
 	}
 	if err == nil || errors.Is(err, errStopped) {

@@ -496,7 +496,13 @@ func TestProxyRouterMandatory(t *testing.T) {
 	connectNew(t, zc, core.DEALER, back.LastEndpoint(), core.WithRoutingID([]byte("B")), core.WithRecvHWM(1))
 	ctx := pollTestCtx(t)
 	wait := runProxy(ctx, front, back, nil, control)
-	time.Sleep(50 * time.Millisecond) // let A and B connect
+	deadline := time.Now().Add(10 * time.Second)
+	for core.Peers(back) < 2 { // A and B connected
+		if time.Now().After(deadline) {
+			t.Fatal("A and B did not connect")
+		}
+		time.Sleep(time.Millisecond)
+	}
 
 	src.SendString(ctx, "Z", "nobody")
 	src.SendString(ctx, "A", "first")
@@ -506,9 +512,15 @@ func TestProxyRouterMandatory(t *testing.T) {
 	for i := range 6 { // B never reads: its pipe fills up
 		src.SendString(ctx, "B", fmt.Sprint(i))
 	}
-	time.Sleep(50 * time.Millisecond)
-	st := statistics(t, steer) // still responsive
-	// Not sent: "Z" (dropped) and the B message the proxy holds.
+	// Not sent: "Z" (dropped) and the B message the proxy holds; the
+	// proxy answers meanwhile (still responsive)
+	var st [8]uint64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		st = statistics(t, steer)
+		if st[0]-st[6] == 4 && st[6] >= 4 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if st[0]-st[6] != 4 || st[6] < 4 {
 		t.Fatalf("statistics %v: want 4 frames more received than sent", st)
 	}

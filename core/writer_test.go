@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,6 +50,48 @@ func TestWriterRestartsLoseNothing(t *testing.T) {
 			}
 			if err := <-done; err != nil {
 				t.Fatalf("receiving: %v", err)
+			}
+		})
+	}
+}
+
+// A message sent once DISCONNECTED is seen is not taken by the ended
+// connection's writer: it waits in the pipe and reaches the peer bound
+// again at the endpoint (libzmq's engine is gone by the time it reports
+// the event). Several rounds, as the window is small.
+func TestSendAfterDisconnectedReachesNextPeer(t *testing.T) {
+	for _, tr := range []string{"ipc", "tcp"} {
+		t.Run(tr, func(t *testing.T) {
+			e := cfNewEnv(t, tr)
+			pull, ep := e.bound(core.PULL)
+			push := e.connected(core.PUSH, ep, core.WithReconnectInterval(5*time.Millisecond))
+			ev, err := push.WatchEvents(cfCtx(t, time.Minute), core.EventDisconnected)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for round := range 10 {
+				cfSend(t, push, fmt.Sprint("before ", round))
+				cfExpectFrames(t, cfRecv(t, pull), fmt.Sprint("before ", round))
+				if err := pull.Close(); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case <-ev:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("round %d: no DISCONNECTED", round)
+				}
+				cfSend(t, push, fmt.Sprint("after ", round))
+				pull = e.sock(core.PULL)
+				for i := 0; ; i++ { // the old listener's port may take a moment to free
+					if err = pull.Bind(ep); err == nil {
+						break
+					}
+					if i == 100 {
+						t.Fatalf("round %d: bind %s again: %v", round, ep, err)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				cfExpectFrames(t, cfRecv(t, pull), fmt.Sprint("after ", round))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -236,12 +237,30 @@ func TestCatInterrupt(t *testing.T) {
 	pull.signal(syscall.SIGINT)
 	pull.expect(0, 2*time.Second)
 	checkStopTime(t, "pull", time.Since(t0))
-	// A sender whose messages cannot leave (no peer) ends within a second
-	// of Ctrl-C, saying what it could not deliver, with status 1.
-	push := startPipe(t, "zmqkit", "cat", "push", "-c", tcpEP(t))
-	push.waitCatching(syscall.SIGINT)
+	// A sender whose messages cannot leave (a peer that never does its
+	// handshake) ends within a second of Ctrl-C, saying what it could not
+	// deliver, with status 1. Its connection shows it runs (past its
+	// signal.Notify: a SIGINT before that would kill it).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			t.Cleanup(func() { c.Close() })
+			accepted <- c
+		}
+	}()
+	push := startPipe(t, "zmqkit", "cat", "push", "-c", "tcp://"+ln.Addr().String())
+	select {
+	case <-accepted:
+	case <-time.After(procTimeout):
+		t.Fatal("push did not connect")
+	}
 	push.stdin.WriteString("a\nb\n")
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // read and queued
 	t0 = time.Now()
 	push.signal(syscall.SIGINT)
 	push.expect(1, 2*time.Second)

@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -235,49 +233,12 @@ func (p *proc) waitOut(s string, timeout time.Duration) {
 	}
 }
 
-// signal sends sig; to zmqkit once it catches it (a signal that came
-// before main's signal.Notify would kill it: a loaded machine may take
-// longer than any sleep to get there).
+// signal sends sig. The process must be past its signal.Notify: before
+// it, SIGINT kills a Go program (status -1), so tests wait for a sign of
+// life first (a bind, a connection).
 func (p *proc) signal(sig os.Signal) {
-	if p.name == "zmqkit" {
-		p.waitCatching(sig)
-	}
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		p.t.Fatal(err)
-	}
-}
-
-// waitCatching waits until the process has a handler for sig (Linux:
-// SigCgt in /proc/PID/status; elsewhere it returns at once), or has ended.
-func (p *proc) waitCatching(sig os.Signal) {
-	p.t.Helper()
-	n, ok := sig.(syscall.Signal)
-	if runtime.GOOS != "linux" || !ok {
-		return
-	}
-	deadline := time.Now().Add(procTimeout)
-	for {
-		select {
-		case <-p.done:
-			return
-		default:
-		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-		if err != nil {
-			return
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
-				mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
-				if err == nil && mask&(1<<(uint(n)-1)) != 0 {
-					return
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("%s does not catch %v after %v", p.name, sig, procTimeout)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

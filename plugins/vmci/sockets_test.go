@@ -261,15 +261,20 @@ func scenarioReconnect(t *testing.T, w world) {
 	fixed := ep[strings.LastIndexByte(ep, ':'):] // rebind the same port
 	rebind := w.bind[:strings.LastIndexByte(w.bind, ':')] + fixed
 	push := sock(t, w.guest, core.PUSH, core.WithReconnectInterval(20*time.Millisecond))
+	evs, err := push.WatchEvents(ctx(t), core.EventDisconnected)
+	if err != nil {
+		t.Fatal(err)
+	}
 	connect(t, push, ep)
 	send(t, push, "before")
 	recv(t, pull, "before")
 	if err := pull.Close(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond) // the guest sees the disconnect and retries
+	// the guest sees the disconnect (a message sent before would go
+	// down the dead connection) and retries
+	expect(t, evs, core.EventDisconnected)
 	pull2 := sock(t, w.host, core.PULL)
-	var err error
 	for i := 0; i < 50; i++ { // the old listener's port may take a moment to free
 		if err = pull2.Bind(rebind); err == nil {
 			break
