@@ -496,9 +496,9 @@ func (e *engine) handshakeFailed(err error) error {
 // serve runs a connection whose handshake is done until it ends: the
 // writer goroutine, and read (the reader loop) on this one.
 func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error) error {
-	e.monitorReady()
 	p := getPipe(e.props)
 	if p == nil {
+		e.monitorReady()
 		e.stop()
 		return &engineError{kind: errConnection, err: errStopped}
 	}
@@ -511,6 +511,10 @@ func (e *engine) serve(getPipe func(props *Properties) *pipe, read func() error)
 		// subscribe them to everything.
 		p.subscribeAll()
 	}
+	// HANDSHAKE_SUCCEEDED once the pipe is the socket's: a message sent
+	// when the event is seen (a ROUTER's to this peer) finds it, as in
+	// libzmq; nothing has been read yet
+	e.monitorReady()
 	err := read()
 	local := e.doneClosed()
 	e.stop()
