@@ -153,6 +153,23 @@ func NewReader(r io.Reader, size int) *Reader {
 	return rd
 }
 
+// Prefill buffers b as if read from the connection first: bytes that a
+// handshake read past its end. It reports false, buffering nothing, when
+// b does not fit the buffer (the caller then puts a reader in front).
+// Unlike such a reader, it keeps the connection's idle reads (the buffer
+// goes back to its pool once b is consumed and nothing else is there).
+func (r *Reader) Prefill(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	if len(b) > r.size-r.wpos {
+		return false
+	}
+	r.take()
+	r.wpos += copy(r.buf[r.wpos:], b)
+	return true
+}
+
 // Release gives the buffer back to its pool when nothing is buffered
 // (the connection ended).
 func (r *Reader) Release() {

@@ -612,19 +612,21 @@ func (p *prefixedV) ReadBuffers(bufs [][]byte) (int, error) {
 	return p.rv.ReadBuffers(bufs)
 }
 
-// startData sets the data phase up over nc, with rest read already.
+// startData sets the data phase up over nc, with rest read already:
+// rest goes into the reader's buffer, or, too large for it (it never is
+// after an HTTP head read 4 KiB at a time), comes first through a reader
+// in front of nc.
 func (c *conn) startData(rest []byte) {
-	var r io.Reader = c.nc
-	rv, readv := c.nc.(transport.BuffersReader)
-	if len(rest) > 0 {
+	rd := zmtp.NewReader(c.nc, readBufSize)
+	if !rd.Prefill(rest) {
 		p := prefixed{pre: append([]byte(nil), rest...), r: c.nc}
-		if readv {
+		var r io.Reader = &p
+		if rv, ok := c.nc.(transport.BuffersReader); ok {
 			r = &prefixedV{p, rv}
-		} else {
-			r = &p
 		}
+		rd = zmtp.NewReader(r, readBufSize)
 	}
-	c.rd = zmtp.NewReader(r, readBufSize)
+	c.rd = rd
 	c.bw, _ = c.nc.(transport.Buffers)
 	c.hsDone.Store(true)
 }
