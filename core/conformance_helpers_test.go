@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,8 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 	"github.com/zmqkit/zmqkit/plugins/vmci/vmcitest"
 	_ "github.com/zmqkit/zmqkit/plugins/ws"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // cfTransports is the transport table every conformance test runs over:
@@ -355,11 +356,5 @@ func cfFenced(t *testing.T, pub, s *core.Socket, topic string) []string {
 // cfFreeTCP returns a tcp endpoint on a port nobody listens on (now).
 func cfFreeTCP(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "tcp://" + addr
+	return "tcp://" + freeport.MustTCP(t)
 }

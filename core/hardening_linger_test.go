@@ -7,21 +7,14 @@ import (
 	"time"
 
 	"github.com/zmqkit/zmqkit/core"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // freeTCPEndpoint returns a tcp endpoint nobody listens on (yet).
-func freeTCPEndpoint(t *testing.T, zc *core.Context) string {
+func freeTCPEndpoint(t *testing.T, _ *core.Context) string {
 	t.Helper()
-	s, err := zc.NewSocket(core.PULL, core.WithLinger(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
-		t.Fatal(err)
-	}
-	ep := s.LastEndpoint()
-	s.Close()
-	return ep
+	return "tcp://" + freeport.MustTCP(t)
 }
 
 // lingerSender connects a PUSH to ep, queues n messages and closes it in

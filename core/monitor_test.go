@@ -18,6 +18,8 @@ import (
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 	"github.com/zmqkit/zmqkit/registry/mechanism"
 	"github.com/zmqkit/zmqkit/zmtp"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 var monSeq atomic.Int64
@@ -692,9 +694,7 @@ func TestMonitorReconnectJitter(t *testing.T) {
 
 func TestMonitorReconnectStopConnRefused(t *testing.T) {
 	zctx := newCtx(t)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeport.MustTCP(t)
 	s := newSock(t, zctx, core.SUB, core.WithReconnectStop(core.ReconnectStopConnRefused))
 	mon := monitorOf(t, zctx, s, core.EventAll, 1, core.PAIR)
 	if err := s.Connect("tcp://" + addr); err != nil {

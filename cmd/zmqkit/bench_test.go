@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 func benchJSON(t *testing.T, out string) benchReport {
@@ -149,12 +150,7 @@ func BenchmarkAgreesWithPerfTools(b *testing.B) {
 	const size, count = 64, 500000
 	type run struct{ rate, cpuNS float64 }
 	pair := func(local, remote func(ep string) []string, rate func(out string) float64) run {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		ep := "tcp://" + ln.Addr().String()
-		ln.Close()
+		ep := "tcp://" + freeport.MustTCP(b)
 		la, ra := local(ep), remote(ep)
 		l := exec.Command(la[0], la[1:]...)
 		r := exec.Command(ra[0], ra[1:]...)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // The end-to-end tests run the zmqkit binary, built once here with
@@ -250,15 +252,11 @@ func zk(t *testing.T, stdin string, args ...string) (stdout, stderr string, code
 	return p.stdout.String(), p.stderr.String(), code
 }
 
-// tcpEP returns a tcp endpoint on a free loopback port.
+// tcpEP returns a tcp endpoint on a free loopback port (freeport: not
+// one an outgoing connection may take before the peer binds it).
 func tcpEP(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "tcp://" + l.Addr().String()
+	return "tcp://" + freeport.MustTCP(t)
 }
 
 // ipcEP returns an ipc endpoint in the test's temporary directory.

@@ -25,6 +25,8 @@ import (
 	"github.com/zmqkit/zmqkit/core"
 	_ "github.com/zmqkit/zmqkit/plugins/all"
 	"github.com/zmqkit/zmqkit/plugins/ws"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // lib is the libzmq context every test shares; each test closes its own
@@ -246,10 +248,7 @@ func (tr transport) bindEP() string { return tr.scheme + "://127.0.0.1:*/zmq" }
 
 // freeEP is an endpoint on a port nobody listens on now.
 func (tr transport) freeEP(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer l.Close()
-	return tr.scheme + "://" + l.Addr().String() + "/zmq"
+	return tr.scheme + "://" + freeport.MustTCP(t) + "/zmq"
 }
 
 // zbind binds a zmqkit socket; lconnect connects a libzmq one to it, and

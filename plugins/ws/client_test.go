@@ -16,6 +16,8 @@ import (
 	"github.com/zmqkit/zmqkit/core"
 	"github.com/zmqkit/zmqkit/plugins/plain"
 	"github.com/zmqkit/zmqkit/plugins/ws"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // rawServer accepts connections by hand, to see what a zmqkit client
@@ -265,12 +267,7 @@ func TestClientBare(t *testing.T) {
 // The TCP part is the tcp plugin's: a refused connect reports
 // CONNECT_DELAYED, CLOSED, CONNECT_RETRIED with the ws endpoint.
 func TestClientConnectRetried(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := "ws://" + ln.Addr().String() + "/x"
-	ln.Close()
+	ep := "ws://" + freeport.MustTCP(t) + "/x"
 	push := sock(t, newCtx(t), core.PUSH, core.WithReconnectInterval(20*time.Millisecond))
 	ev := watch(t, push)
 	if err := push.Connect(ep); err != nil {

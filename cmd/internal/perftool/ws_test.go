@@ -2,11 +2,11 @@ package perftool
 
 import (
 	"bytes"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zmqkit/zmqkit/internal/freeport"
 )
 
 // The perf tools take ws:// endpoints (plugins/all has ws), like
@@ -14,12 +14,7 @@ import (
 // over ws on a free loopback port, with a path.
 func TestWSEndpoints(t *testing.T) {
 	for _, pair := range []struct{ server, client Tool }{{LocalThr, RemoteThr}, {LocalLat, RemoteLat}} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ep := fmt.Sprintf("ws://127.0.0.1:%d/perf", l.Addr().(*net.TCPAddr).Port)
-		l.Close()
+		ep := "ws://" + freeport.MustTCP(t) + "/perf"
 		args := []string{ep, "100", "300"}
 		done := make(chan int, 1)
 		var sout bytes.Buffer
