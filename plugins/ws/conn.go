@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zmqkit/zmqkit/internal/bufpool"
 	"github.com/zmqkit/zmqkit/registry/transport"
 	"github.com/zmqkit/zmqkit/zmtp"
 )
@@ -86,7 +87,8 @@ type conn struct {
 	activity atomic.Uint64
 
 	// writer (one goroutine)
-	wbuf []byte
+	wbuf  []byte  // nil between batches (see Flush)
+	wbufp *[]byte // wbuf's pooled storage
 	iov  [][]byte
 	bw   transport.Buffers // writev, when the connection has it (not TLS)
 	rng  *mrand.ChaCha8    // the client's masking keys
@@ -245,9 +247,7 @@ func zwsFlags(flags byte) byte {
 // then body. Bodies are copied (and masked, on the client side), except
 // large unmasked ones, which are written at once with what is buffered.
 func (c *conn) WriteFrame(body []byte, flags byte) error {
-	if c.wbuf == nil {
-		c.wbuf = make([]byte, 0, writeBufSize+maxHeader+1)
-	}
+	c.takeWriteBuf()
 	n := len(body) + 1
 	if !c.client && c.bw != nil && len(body) >= largeBody {
 		c.wbuf = c.appendHeader(c.wbuf, opBinary, n, [4]byte{})
@@ -296,9 +296,7 @@ func (c *conn) WriteFrame(body []byte, flags byte) error {
 
 // Ping queues a WebSocket ping.
 func (c *conn) Ping() error {
-	if c.wbuf == nil {
-		c.wbuf = make([]byte, 0, writeBufSize+maxHeader+1)
-	}
+	c.takeWriteBuf()
 	if len(c.wbuf)+maxHeader > cap(c.wbuf) {
 		if err := c.flush(); err != nil {
 			return err
@@ -311,8 +309,25 @@ func (c *conn) Ping() error {
 // Activity counts the frames (data and control) received.
 func (c *conn) Activity() uint64 { return c.activity.Load() }
 
-// Flush writes out what WriteFrame and Ping queued.
-func (c *conn) Flush() error { return c.flush() }
+// Flush writes out what WriteFrame and Ping queued. It ends the core's
+// batch: the write buffer goes back to its pool until the next one, so
+// that an idle connection holds none.
+func (c *conn) Flush() error {
+	err := c.flush()
+	if c.wbufp != nil && len(c.wbuf) == 0 {
+		bufpool.Put(c.wbufp)
+		c.wbuf, c.wbufp = nil, nil
+	}
+	return err
+}
+
+// takeWriteBuf gives the writer its buffer if it has none.
+func (c *conn) takeWriteBuf() {
+	if c.wbuf == nil {
+		c.wbufp = bufpool.Get(writeBufSize + maxHeader + 1)
+		c.wbuf = (*c.wbufp)[:0]
+	}
+}
 
 func (c *conn) flush() error {
 	if len(c.wbuf) == 0 {
