@@ -89,9 +89,9 @@ type conn struct {
 	// writer (one goroutine)
 	wbuf  []byte  // nil between batches (see Flush)
 	wbufp *[]byte // wbuf's pooled storage
-	iov  [][]byte
-	bw   transport.Buffers // writev, when the connection has it (not TLS)
-	rng  *mrand.ChaCha8    // the client's masking keys
+	iov   [][]byte
+	bw    transport.Buffers // writev, when the connection has it (not TLS)
+	rng   *mrand.ChaCha8    // the client's masking keys
 
 	// wmu serialises writes to nc: the writer's, and the control frames
 	// (pong, close) that the reader and Close send.
