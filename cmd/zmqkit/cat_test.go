@@ -152,7 +152,7 @@ func TestCatCurveAndPlain(t *testing.T) {
 	// A client with another key is refused by the allow list, and the
 	// client cannot deliver: both say why and exit 1.
 	ep = ipcEP(t)
-	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "--curve-allow", cli, "-n", "1", "-t", "4s")
+	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "--curve-allow", cli, "-n", "1", "-t", "8s")
 	waitBound(t, ep)
 	push = start(t, "secret\n", "zmqkit", "cat", "push", "-c", ep, "--curve-serverkey", srv, "-t", "1500ms")
 	push.expect(1, procTimeout)
@@ -166,7 +166,7 @@ func TestCatCurveAndPlain(t *testing.T) {
 
 	// A wrong server key: the server cannot open the HELLO.
 	ep = ipcEP(t)
-	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "-n", "1", "-t", "4s")
+	pull = start(t, "", "zmqkit", "cat", "pull", "-b", ep, "--curve-secret", srv+"_secret", "-n", "1", "-t", "8s")
 	waitBound(t, ep)
 	push = start(t, "secret\n", "zmqkit", "cat", "push", "-c", ep, "--curve-serverkey", cli, "-t", "1500ms")
 	push.expect(1, procTimeout)
