@@ -590,61 +590,24 @@ func (c *conn) readErr(err error) error {
 	return err
 }
 
-// prefixed is a reader that yields pre first: bytes the handshake read
-// past the HTTP head. It keeps scatter reads (readv) when r has them.
-type prefixed struct {
-	pre []byte
-	r   io.Reader
-}
-
-func (p *prefixed) Read(b []byte) (int, error) {
-	if len(p.pre) > 0 {
-		n := copy(b, p.pre)
-		p.pre = p.pre[n:]
-		return n, nil
-	}
-	return p.r.Read(b)
-}
-
-type prefixedV struct {
-	prefixed
-	rv transport.BuffersReader
-}
-
-func (p *prefixedV) ReadBuffers(bufs [][]byte) (int, error) {
-	if len(p.pre) > 0 {
-		n := 0
-		for _, b := range bufs {
-			k := copy(b, p.pre)
-			p.pre = p.pre[k:]
-			n += k
-			if len(p.pre) == 0 {
-				break
-			}
-		}
-		return n, nil
-	}
-	return p.rv.ReadBuffers(bufs)
-}
-
-// startData sets the data phase up over nc, with rest read already:
-// rest goes into the reader's buffer, or, too large for it (it never is
-// after an HTTP head read 4 KiB at a time), comes first through a reader
-// in front of nc.
-func (c *conn) startData(rest []byte) {
+// startData sets the data phase up over nc, with rest, read past the
+// HTTP head, in the reader's buffer first (so that the connection's idle
+// reads stay). rest is never longer than a head may be (readHead's max,
+// the client's 4 KiB reads), which is less than the buffer.
+func (c *conn) startData(rest []byte) error {
 	rd := zmtp.NewReader(c.nc, readBufSize)
 	if !rd.Prefill(rest) {
-		p := prefixed{pre: append([]byte(nil), rest...), r: c.nc}
-		var r io.Reader = &p
-		if rv, ok := c.nc.(transport.BuffersReader); ok {
-			r = &prefixedV{p, rv}
-		}
-		rd = zmtp.NewReader(r, readBufSize)
+		return fmt.Errorf("%s: %d octets read past the HTTP head: %w", c.scheme, len(rest), transport.ErrProtocol)
 	}
 	c.rd = rd
 	c.bw, _ = c.nc.(transport.Buffers)
 	c.hsDone.Store(true)
+	return nil
 }
+
+// What a handshake reads past the head fits the reader's buffer.
+var _ [readBufSize - maxResponseHead]struct{}
+var _ [readBufSize - maxRequestHead]struct{}
 
 // asNetConn returns sc as a net.Conn (the tcp plugin's connections are
 // one), for crypto/tls.

@@ -362,8 +362,7 @@ func (c *conn) serverHandshake(ctx context.Context) error {
 		return err
 	}
 	c.proto, c.mode = w.hdr.Get("Sec-WebSocket-Protocol"), modeOf(proto)
-	c.startData(rest)
-	return nil
+	return c.startData(rest)
 }
 
 // nopConn is the connection upgradeWriter hands coder/websocket.
@@ -418,8 +417,7 @@ func (c *conn) clientHandshake(ctx context.Context) error {
 		return refused("%s: the server chose subprotocol %q; offered %q", c.scheme, proto, offered)
 	}
 	c.proto, c.mode = proto, modeOf(proto)
-	c.startData(rt.rest)
-	return nil
+	return c.startData(rt.rest)
 }
 
 // upgradeTransport is the http.RoundTripper coder/websocket's Dial runs
